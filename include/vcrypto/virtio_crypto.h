@@ -457,18 +457,16 @@ struct virtio_crypto_cipher_data_flf_stateless {
 };
 _Static_assert(sizeof(struct virtio_crypto_cipher_data_flf_stateless) == 24, "cipher_flf_sl");
 
-struct virtio_crypto_hash_sess_para_stateless_chain {
-    vc_le32 algo;
-    vc_le32 auth_key_len;
-    vc_le32 hash_mode;
-};
-
 struct virtio_crypto_alg_chain_data_flf_stateless {
     struct {
-        vc_le32 alg_chain_order;
-        struct virtio_crypto_cipher_sess_para_stateless cipher;
-        struct virtio_crypto_hash_sess_para_stateless_chain hash;
+        vc_le32 alg_chain_order; /* VIRTIO_CRYPTO_SYM_ALG_CHAIN_ORDER_* */
         vc_le32 aad_len;
+        struct virtio_crypto_cipher_sess_para_stateless cipher;
+        struct {
+            vc_le32 algo; /* VIRTIO_CRYPTO_HASH_* or VIRTIO_CRYPTO_MAC_* */
+            vc_le32 auth_key_len;
+            vc_le32 hash_mode; /* VIRTIO_CRYPTO_SYM_HASH_MODE_* */
+        } hash;
     } sess_para;
     vc_le32 iv_len;
     vc_le32 src_data_len;
@@ -481,6 +479,8 @@ struct virtio_crypto_alg_chain_data_flf_stateless {
     vc_le32 hash_result_len;
     vc_le32 reserved;
 };
+/* vlf (stateless chain): R cipher_key, R auth_key, R iv, R aad, R src (aad
+ * BEFORE src, unlike session mode); W dst, W hash_result. */
 _Static_assert(sizeof(struct virtio_crypto_alg_chain_data_flf_stateless) == 72, "chain_flf_sl");
 
 /* The spec spells this macro VIRTIO_CRYPTO_SYM_DATE_REQ_HDR_STATELESS_SIZE. */
@@ -493,11 +493,11 @@ _Static_assert(sizeof(struct virtio_crypto_sym_data_flf_stateless) == 76, "sym_f
 
 struct virtio_crypto_hash_data_flf_stateless {
     struct {
-        vc_le32 algo;
-        vc_le32 reserved;
+        vc_le32 algo; /* VIRTIO_CRYPTO_HASH_* */
     } sess_para;
     vc_le32 src_data_len;
     vc_le32 hash_result_len;
+    vc_le32 reserved;
 };
 _Static_assert(sizeof(struct virtio_crypto_hash_data_flf_stateless) == 16, "hash_flf_sl");
 

@@ -55,3 +55,24 @@ void vc_engine_caps_derive(struct vc_engine_caps *c)
         }
     }
 }
+
+void vc_sess_params_set_keys(struct vc_sess_params *p, const uint8_t *k1, const uint8_t *k2)
+{
+    switch (p->service) {
+    case VIRTIO_CRYPTO_SERVICE_CIPHER:
+        p->u.sym.cipher.key = k1;
+        p->u.sym.auth_key = k2;
+        break;
+    case VIRTIO_CRYPTO_SERVICE_MAC:
+        p->u.mac.key = k1;
+        break;
+    case VIRTIO_CRYPTO_SERVICE_AEAD:
+        p->u.aead.key = k1;
+        break;
+    case VIRTIO_CRYPTO_SERVICE_AKCIPHER:
+        p->u.akcipher.key = k1;
+        break;
+    default:
+        break;
+    }
+}

@@ -228,6 +228,11 @@ static inline uint8_t vc_engine_op(struct vc_engine *e, struct vc_engine_sess *s
 const struct vc_algo_cap *vc_engine_find_cap(const struct vc_engine_caps *caps, uint32_t service,
                                              uint32_t algo);
 
+/* Points the key fields of p (per p->service) at k1 (cipher / MAC / AEAD /
+ * AKCIPHER key) and k2 (chaining auth key). Used by request parsers that
+ * read keys after the parameters. */
+void vc_sess_params_set_keys(struct vc_sess_params *p, const uint8_t *k1, const uint8_t *k2);
+
 /* Fills the config-space fields of caps from caps->algos[]. */
 void vc_engine_caps_derive(struct vc_engine_caps *caps);
 

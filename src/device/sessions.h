@@ -1,0 +1,72 @@
+/* Session table of one virtio-crypto device.
+ *
+ * Every device (one guest, one vhost-user frontend) has its own table, so a
+ * guest can only ever name its own sessions (hostile-inputs #17). The table
+ * lives in the device object, not in the connection: it survives a frontend
+ * disconnect/reconnect, so the guest's session ids stay valid.
+ *
+ * Ids: id = (generation << 20) | (slot + 1). A destroyed slot bumps its
+ * generation, so a stale id never aliases a newer session. Id 0 is never
+ * issued.
+ *
+ * Capacity is fixed at creation (the per-device session cap); a full table
+ * makes create fail with NOSPC (the caller turns that into ERR without
+ * REVISION_1, as the spec allows NOSPC only with it).
+ *
+ * Threading: all functions are thread-safe. Workers look a session up, use it,
+ * and put it back; destroy may run concurrently with lookups, and the engine
+ * session is freed only after the last user put it back.
+ */
+#ifndef VC_DEVICE_SESSIONS_H
+#define VC_DEVICE_SESSIONS_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+
+#define VC_SESS_MAX_CAP (1u << 20)
+
+struct vc_sess_slot {
+    struct vc_engine_sess *es;
+    uint32_t gen;
+    uint32_t refs;    /* users in flight + 1 while the session is live */
+    uint32_t service; /* VIRTIO_CRYPTO_SERVICE_* of the session */
+    uint8_t live;
+    uint32_t next_free;
+};
+
+struct vc_sess_table {
+    pthread_mutex_t lock;
+    struct vc_engine *engine;
+    struct vc_sess_slot *slots;
+    uint32_t cap;
+    uint32_t used;
+    uint32_t free_head; /* UINT32_MAX = none */
+};
+
+/* Sets up a table for cap sessions (1..VC_SESS_MAX_CAP) on engine.
+ * Returns 0 or VC_EINVAL / VC_ENOMEM. */
+int vc_sess_table_init(struct vc_sess_table *t, struct vc_engine *engine, uint32_t cap);
+/* Destroys every remaining session (wiping keys) and frees the table. No
+ * lookups may be in flight. */
+void vc_sess_table_fini(struct vc_sess_table *t);
+
+/* Creates an engine session from p and returns its id in *id. Status:
+ * VIRTIO_CRYPTO_OK, NOTSUPP/ERR from the engine, or NOSPC when full. */
+uint8_t vc_sess_create(struct vc_sess_table *t, const struct vc_sess_params *p, uint64_t *id);
+
+/* Destroys session id. VIRTIO_CRYPTO_OK, or INVSESS for an id that is out of
+ * range, never issued or already destroyed. */
+uint8_t vc_sess_destroy(struct vc_sess_table *t, uint64_t id);
+
+/* Looks up id for use by an operation. Returns the engine session and sets
+ * *service, or NULL if id is not live (caller answers INVSESS). Every
+ * successful get must be paired with vc_sess_put(t, id). */
+struct vc_engine_sess *vc_sess_get(struct vc_sess_table *t, uint64_t id, uint32_t *service);
+void vc_sess_put(struct vc_sess_table *t, uint64_t id);
+
+/* Number of live sessions. */
+uint32_t vc_sess_count(struct vc_sess_table *t);
+
+#endif

@@ -1,0 +1,256 @@
+/* Split virtqueue, driver side.
+ *
+ * IMPLEMENTATION NOTES
+ * Free descriptors form a list through the private heads[i].next_free
+ * links, never through desc[i].next: the descriptor table is shared memory
+ * a hostile device could rewrite. A head's chain is released as a whole
+ * from the private head state (ndesc, last).
+ *
+ * Ordering (§2.7.13): descriptors and the avail ring entry are written
+ * before avail->idx (release fence); a full fence separates our avail->idx
+ * store from the read of the device's avail_event / used->flags (the
+ * notification race, same as vq.c's should_notify). used->idx is read with
+ * acquire ordering before the used entries it exposes, and each entry is
+ * read once into a local copy (the device may rewrite it).
+ */
+#include "virtq/drv.h"
+
+#include <endian.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "vcrypto/err.h"
+#include "virtq/ring_idx.h"
+
+static inline uint16_t ld16(const vc_le16 *p)
+{
+    return le16toh(*(const volatile vc_le16 *)p);
+}
+
+static inline void st16(vc_le16 *p, uint16_t v)
+{
+    *(volatile vc_le16 *)p = htole16(v);
+}
+
+int vc_drv_init(struct vc_drv *r, uint32_t size, bool event_idx, void *desc, void *avail,
+                void *used, struct vc_drv_head *heads)
+{
+    if (size == 0 || size > VIRTQ_MAX_SIZE || (size & (size - 1)) || !desc || !avail || !used ||
+        !heads || (uintptr_t)desc % VIRTQ_DESC_ALIGN || (uintptr_t)avail % VIRTQ_AVAIL_ALIGN ||
+        (uintptr_t)used % VIRTQ_USED_ALIGN)
+        return VC_EINVAL;
+    memset(r, 0, sizeof(*r));
+    r->desc = desc;
+    r->avail = avail;
+    r->used = used;
+    r->used_event = (vc_le16 *)((uint8_t *)avail + VIRTQ_USED_EVENT_OFF(size));
+    r->avail_event = (vc_le16 *)((uint8_t *)used + VIRTQ_AVAIL_EVENT_OFF(size));
+    r->heads = heads;
+    r->size = size;
+    r->event_idx = event_idx;
+    memset(heads, 0, sizeof(*heads) * size);
+    for (uint32_t i = 0; i < size; i++)
+        heads[i].next_free = (uint16_t)((i + 1) % size);
+    r->num_free = size;
+    r->free_head = 0;
+    st16(&r->avail->flags, 0);
+    st16(&r->avail->idx, 0);
+    st16(r->used_event, 0);
+    r->cb_enabled = true;
+    return 0;
+}
+
+/* Takes n descriptors off the free list; returns the first. */
+static uint16_t take(struct vc_drv *r, uint32_t n, uint16_t *last)
+{
+    uint16_t head = r->free_head, i = head;
+    for (uint32_t k = 1; k < n; k++)
+        i = r->heads[i].next_free;
+    *last = i;
+    r->free_head = r->heads[i].next_free;
+    r->num_free -= n;
+    return head;
+}
+
+static void make_avail(struct vc_drv *r, uint16_t head, uint16_t ndesc, uint16_t last,
+                       uint32_t wr_len)
+{
+    struct vc_drv_head *h = &r->heads[head];
+    h->wr_len = wr_len;
+    h->ndesc = ndesc;
+    h->last = last;
+    h->busy = 1;
+    r->inflight++;
+    st16(&r->avail->ring[r->avail_idx & (r->size - 1)], head);
+    r->avail_idx++;
+}
+
+int vc_drv_add(struct vc_drv *r, const struct vc_drv_buf *bufs, uint32_t n_rd, uint32_t n_wr,
+               uint16_t *head)
+{
+    uint32_t n = n_rd + n_wr;
+    uint64_t wr = 0;
+    if (r->broken)
+        return VC_EBROKEN;
+    if (n == 0 || n > r->size)
+        return VC_EINVAL;
+    for (uint32_t k = 0; k < n; k++) {
+        if (bufs[k].len == 0)
+            return VC_EINVAL;
+        if (k >= n_rd)
+            wr += bufs[k].len;
+    }
+    if (wr > UINT32_MAX)
+        return VC_EINVAL;
+    if (r->num_free < n)
+        return VC_ENOSPC;
+    uint16_t last, h = take(r, n, &last), i = h;
+    for (uint32_t k = 0; k < n; k++) {
+        struct virtq_desc *d = &r->desc[i];
+        uint16_t flags = (k >= n_rd ? VIRTQ_DESC_F_WRITE : 0) | (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0);
+        d->addr = htole64(bufs[k].addr);
+        d->len = htole32(bufs[k].len);
+        d->flags = htole16(flags);
+        /* The chain is the free list's prefix; the private links give the
+         * order. */
+        d->next = htole16(r->heads[i].next_free);
+        i = r->heads[i].next_free;
+    }
+    make_avail(r, h, (uint16_t)n, last, (uint32_t)wr);
+    *head = h;
+    return 0;
+}
+
+int vc_drv_add_indirect(struct vc_drv *r, uint64_t table_addr, uint32_t n, uint32_t wr_len,
+                        uint16_t *head)
+{
+    if (r->broken)
+        return VC_EBROKEN;
+    if (n == 0 || (uint64_t)n * sizeof(struct virtq_desc) > UINT32_MAX)
+        return VC_EINVAL;
+    if (r->num_free < 1)
+        return VC_ENOSPC;
+    uint16_t last, h = take(r, 1, &last);
+    struct virtq_desc *d = &r->desc[h];
+    d->addr = htole64(table_addr);
+    d->len = htole32(n * (uint32_t)sizeof(struct virtq_desc));
+    /* §2.7.5.3.1: "The driver MUST NOT set both VIRTQ_DESC_F_INDIRECT and
+     * VIRTQ_DESC_F_NEXT in flags." */
+    d->flags = htole16(VIRTQ_DESC_F_INDIRECT);
+    make_avail(r, h, 1, last, wr_len);
+    *head = h;
+    return 0;
+}
+
+void vc_drv_fill_indirect(struct virtq_desc *table, uint32_t i, uint32_t n, uint64_t addr,
+                          uint32_t len, bool wr)
+{
+    struct virtq_desc *d = &table[i];
+    d->addr = htole64(addr);
+    d->len = htole32(len);
+    d->flags = htole16((uint16_t)((wr ? VIRTQ_DESC_F_WRITE : 0) |
+                                  (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0)));
+    d->next = htole16((uint16_t)(i + 1 < n ? i + 1 : 0));
+}
+
+void vc_drv_publish(struct vc_drv *r)
+{
+    /* §2.7.13.3.1: "The driver MUST perform a suitable memory barrier
+     * before the idx update, to ensure the device sees the most up-to-date
+     * copy." */
+    atomic_thread_fence(memory_order_release);
+    st16(&r->avail->idx, r->avail_idx);
+}
+
+bool vc_drv_kick_prepare(struct vc_drv *r)
+{
+    uint16_t old = r->kicked_idx, cur = r->avail_idx;
+    if (r->broken || old == cur)
+        return false;
+    r->kicked_idx = cur;
+    /* Store (avail->idx) then load (the device's suppression field): both
+     * sides may otherwise miss each other. */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (r->event_idx)
+        /* §2.7.10: "the driver ... MUST examine the avail_event field ... to
+         * determine whether to send an available buffer notification" */
+        return vc__ring_need_event(ld16(r->avail_event), cur, old);
+    return !(ld16(&r->used->flags) & VIRTQ_USED_F_NO_NOTIFY);
+}
+
+static void release(struct vc_drv *r, uint16_t head)
+{
+    struct vc_drv_head *h = &r->heads[head];
+    /* Chain [head .. last] is still linked through the private next_free
+     * links as it was taken; splice it back in front of the free list. */
+    r->heads[h->last].next_free = r->free_head;
+    r->free_head = head;
+    r->num_free += h->ndesc;
+    h->busy = 0;
+    r->inflight--;
+}
+
+bool vc_drv_has_used(const struct vc_drv *r)
+{
+    return !r->broken && ld16(&r->used->idx) != r->last_used;
+}
+
+int vc_drv_get(struct vc_drv *r, uint16_t *head, uint32_t *len)
+{
+    if (r->broken)
+        return VC_EBROKEN;
+    uint16_t idx = ld16(&r->used->idx);
+    if (idx == r->last_used)
+        return VC_EAGAIN;
+    atomic_thread_fence(memory_order_acquire);
+    /* More used entries than heads in flight: the device invented some. */
+    if (vc__ring_dist(idx, r->last_used) > r->inflight) {
+        r->broken = true;
+        return VC_EBROKEN;
+    }
+    const volatile struct virtq_used_elem *e = &r->used->ring[r->last_used & (r->size - 1)];
+    uint32_t id = le32toh(e->id), l = le32toh(e->len);
+    /* hostile-inputs #40: "used id out of range or not in flight". */
+    if (id >= r->size || !r->heads[id].busy) {
+        r->broken = true;
+        return VC_EBROKEN;
+    }
+    r->last_used++;
+    if (r->cb_enabled && r->event_idx)
+        st16(r->used_event, r->last_used);
+    bool too_long = l > r->heads[id].wr_len;
+    release(r, (uint16_t)id);
+    *head = (uint16_t)id;
+    *len = l;
+    return too_long ? VC_ERANGE : 0;
+}
+
+void vc_drv_disable_cb(struct vc_drv *r)
+{
+    r->cb_enabled = false;
+    if (!r->event_idx)
+        st16(&r->avail->flags, VIRTQ_AVAIL_F_NO_INTERRUPT);
+    /* With EVENT_IDX used_event simply stops following last_used. */
+}
+
+bool vc_drv_enable_cb(struct vc_drv *r)
+{
+    r->cb_enabled = true;
+    if (r->event_idx)
+        st16(r->used_event, r->last_used);
+    else
+        st16(&r->avail->flags, 0);
+    atomic_thread_fence(memory_order_seq_cst);
+    return vc_drv_has_used(r);
+}
+
+void vc_drv_abort_all(struct vc_drv *r, void (*fn)(void *arg, uint16_t head), void *arg)
+{
+    for (uint32_t i = 0; i < r->size && r->inflight; i++) {
+        if (!r->heads[i].busy)
+            continue;
+        release(r, (uint16_t)i);
+        if (fn)
+            fn(arg, (uint16_t)i);
+    }
+}
