@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -385,6 +386,7 @@ int main(int argc, char **argv)
     snprintf(g_sock, sizeof(g_sock), "%s/dev.sock", g_dir);
     g_pid = fork();
     if (g_pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         execl(argv[1], argv[1], "--socket-path", g_sock, "--max-sessions", "8", (char *)NULL);
         _exit(127);
     }

@@ -14,6 +14,7 @@
 #include <endian.h>
 #include <openssl/evp.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -47,13 +48,16 @@ struct peer {
 };
 
 static struct peer p1, p2;
-static const uint8_t key16[16] = {0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
+/* Longer than 16 so the oversize-key cases read real bytes. */
+static const uint8_t key16[128] = {0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
                                   0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c};
 
 static int start_daemon(void)
 {
     g_pid = fork();
     if (g_pid == 0) {
+        /* The daemon must not outlive a crashed test. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         execl(g_bin, g_bin, "--socket-path", g_sock1, "--socket-path", g_sock2, "--ctl-socket",
               g_ctl, "--max-sessions", "8", (char *)NULL);
         _exit(127);
