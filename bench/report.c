@@ -190,6 +190,12 @@ void bench_report_text_row(FILE *f, const struct bench_result *r)
     fflush(f);
 }
 
+/* Extra time per op through the engine, from the best rounds. */
+static double extra_ns(const struct bench_result *r)
+{
+    return 1e9 / r->eng.best - 1e9 / r->nat.best;
+}
+
 void bench_report_text_footer(FILE *f, const struct bench_result *r, int n, double elapsed_s)
 {
     int miss = 0, info = 0, failed = 0;
@@ -208,9 +214,11 @@ void bench_report_text_footer(FILE *f, const struct bench_result *r, int n, doub
     for (int i = 0; i < n; i++) {
         char sz[32];
         if (!r[i].failed && r[i].miss && !r[i].informational)
-            fprintf(f, "  MISS %s %s: overhead %.1f %% > %.0f %% (per-round ratios %.3f..%.3f)\n",
+            fprintf(f,
+                    "  MISS %s %s: overhead %.1f %% > %.0f %%, +%.0f ns/op (per-round ratios "
+                    "%.3f..%.3f)\n",
                     r[i].alg, size_label(r[i].bytes, sz, sizeof sz), r[i].overhead * 100,
-                    r[i].target * 100, r[i].ratio_min, r[i].ratio_max);
+                    r[i].target * 100, extra_ns(&r[i]), r[i].ratio_min, r[i].ratio_max);
     }
     fprintf(f, "elapsed   %.1f s; load %s (at end)\n", elapsed_s, load_end);
     fflush(f);
@@ -298,9 +306,10 @@ void bench_report_json(FILE *f, const struct bench_opts *o, const struct bench_r
         json_side(f, "native", &x->nat, x->bytes, x->failed ? 0 : o->rounds);
         fprintf(f,
                 "      \"ratio\": %.4f, \"ratio_median\": %.4f, \"ratio_min\": %.4f, "
-                "\"ratio_max\": %.4f, \"overhead\": %.4f, \"target\": %.2f, \"miss\": %s, "
-                "\"informational\": %s, \"status\": ",
-                x->ratio, x->ratio_median, x->ratio_min, x->ratio_max, x->overhead, x->target,
+                "\"ratio_max\": %.4f, \"overhead\": %.4f, \"extra_ns_per_op\": %.1f, "
+                "\"target\": %.2f, \"miss\": %s, \"informational\": %s, \"status\": ",
+                x->ratio, x->ratio_median, x->ratio_min, x->ratio_max, x->overhead,
+                x->failed ? 0.0 : extra_ns(x), x->target,
                 x->miss ? "true" : "false", x->informational ? "true" : "false");
         json_str(f, status_of(x));
         fprintf(f, "}%s\n", i + 1 < n ? "," : "");

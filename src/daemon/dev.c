@@ -15,6 +15,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,11 +126,16 @@ static void *worker(void *arg)
         if (q->dev->cfg.poll_us) {
             uint64_t until = now_ns() + (uint64_t)q->dev->cfg.poll_us * 1000u;
             bool got = false;
-            while (!atomic_load(&q->stop) && now_ns() < until)
+            while (!atomic_load(&q->stop) && now_ns() < until) {
                 if (vc_vq_has_avail(q->vr.vq)) {
                     got = true;
                     break;
                 }
+                /* On a machine with fewer free cores than spinners the
+                 * driver we wait for may need this very CPU (measured:
+                 * 55-60 us per burst-1 request without the yield). */
+                sched_yield();
+            }
             if (got)
                 continue;
         }
