@@ -11,6 +11,7 @@ void vc_jbuf_init(struct vc_jbuf *b, char *buf, size_t cap)
     b->overflow = cap == 0;
     b->depth = 0;
     b->first[0] = true;
+    b->in_array[0] = false;
     if (cap)
         buf[0] = '\0';
 }
@@ -52,6 +53,10 @@ static void put_str(struct vc_jbuf *b, const char *s)
 
 static void sep_key(struct vc_jbuf *b, const char *key)
 {
+    /* Keys belong in objects only; values in objects need one. */
+    bool want_key = b->depth > 0 && !b->in_array[b->depth];
+    if ((key != NULL) != want_key)
+        b->overflow = true;
     if (!b->first[b->depth])
         putc1(b, ',');
     b->first[b->depth] = false;
@@ -70,6 +75,7 @@ static void open_(struct vc_jbuf *b, const char *key, char c)
     else
         b->overflow = true;
     b->first[b->depth] = true;
+    b->in_array[b->depth] = c == '[';
 }
 
 static void close_(struct vc_jbuf *b, char c)

@@ -19,11 +19,13 @@ struct vc_jbuf {
     size_t cap, len;
     bool overflow;
     int depth;
-    bool first[VC_JBUF_DEPTH]; /* no element yet at this depth */
+    bool first[VC_JBUF_DEPTH];    /* no element yet at this depth */
+    bool in_array[VC_JBUF_DEPTH]; /* container at this depth is an array */
 };
 
 void vc_jbuf_init(struct vc_jbuf *b, char *buf, size_t cap);
-/* key is NULL inside arrays and at top level. */
+/* key must be NULL inside arrays and at top level, and non-NULL inside
+ * objects; a misuse makes the document invalid (vc_jbuf_ok() false). */
 void vc_jbuf_obj_open(struct vc_jbuf *b, const char *key);
 void vc_jbuf_obj_close(struct vc_jbuf *b);
 void vc_jbuf_arr_open(struct vc_jbuf *b, const char *key);

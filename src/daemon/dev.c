@@ -378,9 +378,9 @@ void vc_ddev_stats_json(struct vc_ddev *d, struct vc_jbuf *b)
     vc_jbuf_u64(b, "memory_regions", info.nregions);
     vc_jbuf_u64(b, "messages_refused", info.refused);
     bool broken = false;
-    vc_jbuf_arr_open(b, "queues");
     vc_jbuf_bool(b, "revision_1", d->revision_1);
     vc_jbuf_u64(b, "stateless_services", d->stateless);
+    vc_jbuf_arr_open(b, "queues");
     for (uint32_t i = 0; i <= d->cfg.num_queues; i++) {
         struct vc_ddev_queue *q = &d->q[i];
         bool qb = atomic_load(&q->broken);

@@ -99,6 +99,10 @@ fetch_qemu10() {
     echo "$qdir/$name"
 }
 
+# Concurrent first runs must not download into the same directory.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.fetch.lock"
+flock 9
 case ${1:-} in
 kernel) fetch_kernel ;;
 qemu10) fetch_qemu10 ;;

@@ -17,15 +17,21 @@ kernel=${1:?usage: mkinitramfs.sh KERNEL_DIR}
 ROOTS="virtio_pci virtio_crypto algif_skcipher"
 BUSYBOX=${VC_GUEST_BUSYBOX:-/bin/busybox}
 CC=${VC_GUEST_CC:-gcc}
+SRC_DIR=$GUEST_DIR/../../src
 
 moddir=$(ls -d "$kernel"/lib/modules/* | head -n 1)
 [ -d "$moddir/kernel" ] || die "no modules under $kernel/lib/modules"
 ldd "$BUSYBOX" 2>&1 | grep -q 'not a dynamic executable' ||
     die "$BUSYBOX is not static (install busybox-static)"
 
-key=$(cat "$GUEST_DIR/init.sh" "$GUEST_DIR/guest_test.c" "$0" "$BUSYBOX" |
-    { sha256sum; echo "$moddir $ROOTS $CC"; } | sha256sum | cut -c1-16)
+key=$(cat "$GUEST_DIR/init.sh" "$GUEST_DIR/guest_test.c" "$SRC_DIR/common/compiler.h" "$0" \
+    "$BUSYBOX" |
+    { sha256sum; echo "$(basename "$kernel") $ROOTS $CC"; } | sha256sum | cut -c1-16)
 out=$CACHE/initramfs/$(basename "$kernel")-$key.cpio.gz
+# Concurrent runs (meson, several engineers) build one image, one at a time.
+mkdir -p "$CACHE/initramfs"
+exec 9>"$CACHE/initramfs/.lock"
+flock 9
 if [ -s "$out" ]; then
     echo "$out"
     exit 0
@@ -85,7 +91,8 @@ cp "$work/order" "$work/root/modules.list"
 cp "$BUSYBOX" "$work/root/bin/busybox"
 cp "$GUEST_DIR/init.sh" "$work/root/init"
 chmod 755 "$work/root/init"
-$CC -std=c11 -O2 -static -Wall -Wextra -o "$work/root/guest_test" "$GUEST_DIR/guest_test.c"
+$CC -std=c11 -O2 -static -Wall -Wextra -I"$SRC_DIR" -o "$work/root/guest_test" \
+    "$GUEST_DIR/guest_test.c"
 
 mkdir -p "$(dirname "$out")"
 rm -f "$CACHE/initramfs/$(basename "$kernel")"-*.cpio.gz # older inputs

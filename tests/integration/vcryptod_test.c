@@ -25,6 +25,9 @@
 #include "common/compiler.h"
 #include "drv_ring.h"
 #include "test.h"
+#ifdef HAVE_JANSSON
+#include <jansson.h>
+#endif
 #include "vcrypto/virtio_crypto.h"
 #include "vu_client.h"
 
@@ -476,6 +479,8 @@ TEST(indirect_layouts_accepted)
     EXPECT_MEM(dst, want, 32);
 }
 
+static char g_ctl_doc[1 << 16];
+
 static bool ctl_says(const char *needle)
 {
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -485,10 +490,11 @@ static bool ctl_says(const char *needle)
         close(fd);
         return false;
     }
-    static char doc[1 << 16];
+    char *doc = g_ctl_doc;
     size_t n = 0;
     ssize_t r;
-    while (n < sizeof(doc) - 1 && (r = read(fd, doc + n, sizeof(doc) - 1 - n)) > 0)
+    while (n < sizeof(g_ctl_doc) - 1 &&
+           (r = read(fd, doc + n, sizeof(g_ctl_doc) - 1 - n)) > 0)
         n += (size_t)r;
     doc[n] = '\0';
     close(fd);
@@ -498,6 +504,19 @@ static bool ctl_says(const char *needle)
 TEST(stats_socket_reports)
 {
     ensure_p1();
+    EXPECT(ctl_says("")); /* reachable */
+#ifdef HAVE_JANSSON
+    json_error_t jerr;
+    json_t *doc = json_loads(g_ctl_doc, 0, &jerr);
+    EXPECT(doc != NULL);
+    if (!doc)
+        printf("# invalid JSON: %s\n", jerr.text);
+    json_t *devs = json_object_get(doc, "devices");
+    EXPECT(json_is_array(devs) && json_array_size(devs) == 2);
+    json_t *q0 = json_array_get(json_object_get(json_array_get(devs, 0), "queues"), 0);
+    EXPECT(json_integer_value(json_object_get(q0, "requests")) > 0);
+    json_decref(doc);
+#endif
     EXPECT(ctl_says("\"devices\":["));
     EXPECT(ctl_says("\"name\":\"dev0\""));
     EXPECT(ctl_says("\"name\":\"dev1\""));

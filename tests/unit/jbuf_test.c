@@ -45,8 +45,27 @@ TEST(unbalanced_is_not_ok)
     EXPECT(!vc_jbuf_ok(&b));
 }
 
+TEST(keys_only_in_objects)
+{
+    char buf[64];
+    struct vc_jbuf b;
+    vc_jbuf_init(&b, buf, sizeof(buf));
+    vc_jbuf_obj_open(&b, NULL);
+    vc_jbuf_arr_open(&b, "a");
+    vc_jbuf_u64(&b, "k", 1); /* key inside an array */
+    vc_jbuf_arr_close(&b);
+    vc_jbuf_obj_close(&b);
+    EXPECT(!vc_jbuf_ok(&b));
+    vc_jbuf_init(&b, buf, sizeof(buf));
+    vc_jbuf_obj_open(&b, NULL);
+    vc_jbuf_u64(&b, NULL, 1); /* value without key in an object */
+    vc_jbuf_obj_close(&b);
+    EXPECT(!vc_jbuf_ok(&b));
+}
+
 int main(void)
 {
+    RUN(keys_only_in_objects);
     RUN(nested_document);
     RUN(overflow_is_sticky);
     RUN(unbalanced_is_not_ok);
