@@ -165,10 +165,6 @@ static uint8_t b_create_session(void *ctx, const struct vc_sess_params *p, uint6
 {
     struct vc_ddev *d = ctx;
     uint8_t st = vc_sess_create(&d->sessions, p, id);
-    if (st == VIRTIO_CRYPTO_OK)
-        vc_stat_add(&d->sessions_created, 1);
-    else
-        vc_stat_add(&d->sessions_refused, 1);
     VC_DEBUG("%s: create session service %u: status %u", d->name, p->service, st);
     return st;
 }
@@ -176,10 +172,7 @@ static uint8_t b_create_session(void *ctx, const struct vc_sess_params *p, uint6
 static uint8_t b_close_session(void *ctx, uint64_t id)
 {
     struct vc_ddev *d = ctx;
-    uint8_t st = vc_sess_destroy(&d->sessions, id);
-    if (st == VIRTIO_CRYPTO_OK)
-        vc_stat_add(&d->sessions_closed, 1);
-    return st;
+    return vc_sess_destroy(&d->sessions, id);
 }
 
 /* REVISION_1 and stateless mode for all five services. QEMU's
@@ -371,10 +364,12 @@ void vc_ddev_stats_json(struct vc_ddev *d, struct vc_jbuf *b)
     vc_vu_get_info(d->vu, &info);
     vc_jbuf_obj_open(b, NULL);
     vc_jbuf_str(b, "name", d->name);
-    vc_jbuf_u64(b, "sessions", vc_sess_count(&d->sessions));
-    vc_jbuf_u64(b, "sessions_created", vc_stat_get(&d->sessions_created));
-    vc_jbuf_u64(b, "sessions_refused", vc_stat_get(&d->sessions_refused));
-    vc_jbuf_u64(b, "sessions_closed", vc_stat_get(&d->sessions_closed));
+    struct vc_sess_stats ss;
+    vc_sess_stats(&d->sessions, &ss);
+    vc_jbuf_u64(b, "sessions", ss.live);
+    vc_jbuf_u64(b, "sessions_created", ss.created);
+    vc_jbuf_u64(b, "sessions_refused", ss.refused);
+    vc_jbuf_u64(b, "sessions_closed", ss.destroyed);
     vc_jbuf_u64(b, "memory_regions", info.nregions);
     vc_jbuf_u64(b, "messages_refused", info.refused);
     bool broken = false;

@@ -73,7 +73,6 @@ struct vc_ddev {
     struct vc_ddev_queue q[VC_VU_MAX_QUEUES];
     bool revision_1; /* VIRTIO_CRYPTO_F_REVISION_1 acked by the frontend */
     uint32_t stateless; /* bit s: stateless mode acked for service s */
-    _Atomic uint64_t sessions_created, sessions_refused, sessions_closed;
 };
 
 /* Creates a device (engine, session table, vhost-user state). Returns 0 or a

@@ -19,6 +19,7 @@ int vc_sess_table_init(struct vc_sess_table *t, struct vc_engine *engine, uint32
     t->engine = engine;
     t->cap = cap;
     t->used = 0;
+    t->created = t->refused = t->destroyed = 0;
     for (uint32_t i = 0; i < cap; i++)
         t->slots[i].next_free = i + 1 < cap ? i + 1 : NO_FREE;
     t->free_head = 0;
@@ -61,6 +62,7 @@ uint8_t vc_sess_create(struct vc_sess_table *t, const struct vc_sess_params *p, 
     pthread_mutex_lock(&t->lock);
     uint32_t slot = t->free_head;
     if (slot == NO_FREE) {
+        t->refused++;
         pthread_mutex_unlock(&t->lock);
         return VIRTIO_CRYPTO_NOSPC;
     }
@@ -77,6 +79,7 @@ uint8_t vc_sess_create(struct vc_sess_table *t, const struct vc_sess_params *p, 
         s->next_free = t->free_head;
         t->free_head = slot;
         t->used--;
+        t->refused++;
         pthread_mutex_unlock(&t->lock);
         return st;
     }
@@ -84,6 +87,7 @@ uint8_t vc_sess_create(struct vc_sess_table *t, const struct vc_sess_params *p, 
     s->live = 1;
     s->refs = 1;
     s->service = p->service;
+    t->created++;
     s->gen = (s->gen + 1) & 0xFFFFFFFu; /* 28 bits keep ids within 48 bits */
     *id = make_id(slot, s->gen);
     pthread_mutex_unlock(&t->lock);
@@ -112,6 +116,7 @@ uint8_t vc_sess_destroy(struct vc_sess_table *t, uint64_t id)
         return VIRTIO_CRYPTO_INVSESS;
     }
     s->live = 0;
+    t->destroyed++;
     if (--s->refs == 0)
         dead = release_locked(t, s);
     pthread_mutex_unlock(&t->lock);
@@ -154,4 +159,14 @@ uint32_t vc_sess_count(struct vc_sess_table *t)
     uint32_t n = t->used;
     pthread_mutex_unlock(&t->lock);
     return n;
+}
+
+void vc_sess_stats(struct vc_sess_table *t, struct vc_sess_stats *out)
+{
+    pthread_mutex_lock(&t->lock);
+    out->live = t->used;
+    out->created = t->created;
+    out->refused = t->refused;
+    out->destroyed = t->destroyed;
+    pthread_mutex_unlock(&t->lock);
 }

@@ -43,6 +43,8 @@ struct vc_sess_table {
     uint32_t cap;
     uint32_t used;
     uint32_t free_head; /* UINT32_MAX = none */
+    /* Counters for statistics (under lock). */
+    uint64_t created, refused, destroyed;
 };
 
 /* Sets up a table for cap sessions (1..VC_SESS_MAX_CAP) on engine.
@@ -68,5 +70,15 @@ void vc_sess_put(struct vc_sess_table *t, uint64_t id);
 
 /* Number of live sessions. */
 uint32_t vc_sess_count(struct vc_sess_table *t);
+
+struct vc_sess_stats {
+    uint32_t live;
+    uint64_t created;   /* creates that succeeded */
+    uint64_t refused;   /* creates the engine refused or that found the table full */
+    uint64_t destroyed; /* successful destroys */
+};
+/* Snapshot of the counters, whichever path (control queue, vhost-user
+ * message) created or destroyed the sessions. */
+void vc_sess_stats(struct vc_sess_table *t, struct vc_sess_stats *out);
 
 #endif

@@ -88,6 +88,12 @@ TEST(full_table_gives_nospc)
     EXPECT_STATUS(vc_sess_create(&t, &p, &id[3]), VIRTIO_CRYPTO_NOSPC);
     EXPECT_STATUS(vc_sess_destroy(&t, id[1]), VIRTIO_CRYPTO_OK);
     EXPECT_STATUS(vc_sess_create(&t, &p, &id[3]), VIRTIO_CRYPTO_OK);
+    struct vc_sess_stats ss;
+    vc_sess_stats(&t, &ss);
+    EXPECT_EQ(ss.live, 3);
+    EXPECT_EQ(ss.created, 4);
+    EXPECT_EQ(ss.refused, 1);
+    EXPECT_EQ(ss.destroyed, 1);
     EXPECT_EQ(fe.live_sessions, 3);
     vc_sess_table_fini(&t);
     EXPECT_EQ(fe.live_sessions, 0);
