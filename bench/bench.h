@@ -54,6 +54,7 @@ struct bench_side_result {
     double median;                      /* median over rounds of ops_round */
     double wall_median;                 /* median over rounds of wall */
     uint64_t total_ops;
+    uint64_t batch; /* ops per timed batch */
 };
 
 struct bench_result {

@@ -13,13 +13,13 @@
 
 #define MAX_CELLS 64
 
-/* Full run: 1 s per cell and side in 20 rounds of 50 ms. Quick: 30 cells x
+/* Full run: 1 s per cell and side in 40 rounds of 25 ms. Quick: 30 cells x
  * 2 sides x 120 ms = 7.2 s plus warm-up and RSA key generation. */
 #define FULL_TIME_MS 1000u
-#define FULL_ROUNDS 20u
+#define FULL_ROUNDS 40u
 #define FULL_WARMUP_MS 50u
 #define QUICK_TIME_MS 120u
-#define QUICK_ROUNDS 4u
+#define QUICK_ROUNDS 8u
 #define QUICK_WARMUP_MS 10u
 
 static void usage(FILE *f)

@@ -255,9 +255,10 @@ static void json_side(FILE *f, const char *name, const struct bench_side_result 
 {
     fprintf(f,
             "      \"%s\": {\"ops_per_s\": %.1f, \"gb_per_s\": %.4f, \"median_ops_per_s\": %.1f, "
-            "\"wall_median_ops_per_s\": %.1f, \"total_ops\": %llu,\n        \"rounds_ops_per_s\": [",
+            "\"wall_median_ops_per_s\": %.1f, \"total_ops\": %llu, \"batch\": %llu,\n"
+            "        \"rounds_ops_per_s\": [",
             name, s->best, s->best * (double)bytes / 1e9, s->median, s->wall_median,
-            (unsigned long long)s->total_ops);
+            (unsigned long long)s->total_ops, (unsigned long long)s->batch);
     for (unsigned i = 0; i < rounds; i++)
         fprintf(f, "%s%.1f", i ? ", " : "", s->ops_round[i]);
     fprintf(f, "],\n        \"rounds_wall_ops_per_s\": [");

@@ -48,21 +48,27 @@ static double median(const double *v, unsigned n)
     return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
 }
 
-/* Runs fn for at least warm_ns while growing the batch until one batch
- * takes batch_ns. Returns the batch size, or 0 if an op failed. */
+/* Runs fn for at least warm_ns and returns the batch size that takes
+ * about batch_ns, or 0 if an op failed. The size comes from the fastest
+ * per-op time seen, so one batch that was preempted (or ran cold) cannot
+ * freeze the batch at a few ops, where reading the clock would be a
+ * visible part of every batch. */
 static uint64_t warm_up(bench_run_fn fn, void *st, uint64_t warm_ns, uint64_t batch_ns)
 {
     uint64_t n = 1, start = bench_now_ns();
+    double best = 0; /* fastest ns per op so far */
     for (;;) {
         uint64_t t0 = bench_now_ns();
         if (fn(st, n) != 0)
             return 0;
         uint64_t t1 = bench_now_ns();
-        if (t1 - t0 < batch_ns && n < (UINT64_C(1) << 30)) {
-            n *= 2;
-            continue;
-        }
-        if (t1 - start >= warm_ns)
+        double per = (double)(t1 - t0) / (double)n;
+        if (best == 0 || per < best)
+            best = per;
+        double want = (double)batch_ns / VC_MAX(best, 0.1);
+        if ((double)n < want && n < (UINT64_C(1) << 30))
+            n = (double)(2 * n) < want ? 2 * n : (uint64_t)want + 1;
+        else if (t1 - start >= warm_ns)
             return n;
     }
 }
@@ -129,6 +135,8 @@ void bench_measure(const struct bench_opts *o, const struct bench_cell *c, struc
 
     uint64_t eb = warm_up(c->engine, c->state, warm_ns, batch_ns);
     uint64_t nb = warm_up(c->native, c->state, warm_ns, batch_ns);
+    r->eng.batch = eb;
+    r->nat.batch = nb;
     if (eb == 0 || nb == 0) {
         r->failed = true;
         return;

@@ -9,9 +9,12 @@
  * clamped before use, and an impossible one (HW_READY clear, no data queue)
  * fails the open.
  */
+#include <endian.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -138,9 +141,11 @@ static int check_config(struct vc_dev *d)
     return 0;
 }
 
+bool vc__test_no_revision_1;
+
 static uint64_t negotiate(struct vc_dev *d)
 {
-    uint64_t f = d->offered & (1ull << VIRTIO_CRYPTO_F_REVISION_1);
+    uint64_t f = vc__test_no_revision_1 ? 0 : d->offered & (1ull << VIRTIO_CRYPTO_F_REVISION_1);
     /* Stateless mode needs REVISION_1 (the stateless layouts are
      * REVISION_1-only). */
     if (f && !d->opts.no_stateless)
@@ -178,13 +183,17 @@ static int layout(struct vc_dev *d)
     d->mem = m;
 
     void *desc, *avail, *used;
+    bool evidx = (d->info.features >> VIRTIO_RING_F_EVENT_IDX) & 1;
     vc__ring_parts(d->mem + ctrl_ring, VC__CTRL_RING, &desc, &avail, &used);
-    if (vc_drv_init(&d->cring, VC__CTRL_RING, false, desc, avail, used, d->cheads))
+    if (vc_drv_init(&d->cring, VC__CTRL_RING, evidx, desc, avail, used, d->cheads))
         return VC_EINVAL;
     d->cmeta = d->mem + ctrl_meta;
     d->ckeys = d->mem + ctrl_keys;
+    d->ckick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    d->ccall_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (d->ckick_fd < 0 || d->ccall_fd < 0)
+        return VC_ENOMEM;
 
-    bool evidx = (d->info.features >> VIRTIO_RING_F_EVENT_IDX) & 1;
     d->qps = calloc(d->nqp, sizeof(*d->qps));
     if (!d->qps)
         return VC_ENOMEM;
@@ -285,6 +294,10 @@ void vc_dev_close(struct vc_dev *d)
         munmap(d->mem, d->mem_len);
     if (d->memfd >= 0)
         close(d->memfd);
+    if (d->ckick_fd >= 0)
+        close(d->ckick_fd);
+    if (d->ccall_fd >= 0)
+        close(d->ccall_fd);
     pthread_mutex_destroy(&d->ctrl_lock);
     pthread_mutex_destroy(&d->mem_lock);
     free(d);

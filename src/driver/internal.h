@@ -68,6 +68,7 @@ struct vc_qp {
      * loss): a FIFO of size entries; inflight + local_n <= size. */
     struct vc_op **local;
     uint32_t local_head, local_n;
+    uint64_t kicks; /* eventfd writes (statistics for tests and benchmarks) */
 };
 
 struct vc__pool_block;
@@ -113,6 +114,7 @@ struct vc_session {
     uint64_t id;
     uint32_t service;
     uint32_t algo;
+    uint32_t tag_len; /* AEAD */
     bool chain;
     struct vc_session *next, *prev;
 };
@@ -150,6 +152,11 @@ static inline bool vc__in_region(const struct vc_dev *d, const void *p, uint64_t
     uintptr_t a = (uintptr_t)p, b = (uintptr_t)d->mem;
     return a >= b && len <= d->mem_len && a - b <= d->mem_len - len;
 }
+
+/* Test hook: when set before vc_dev_open, VIRTIO_CRYPTO_F_REVISION_1 is not
+ * negotiated (legacy 72-byte request layouts, no stateless mode), as with a
+ * device that does not offer it. Tests only; not thread-safe. */
+extern bool vc__test_no_revision_1;
 
 /* Marks the device lost (monitor thread) or broken; wakes waiters on the
  * call eventfds so epoll loops see the completions. */

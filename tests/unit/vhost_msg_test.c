@@ -572,6 +572,37 @@ TEST(vring_lifecycle)
     gm_free(&g);
 }
 
+/* A per-ring message stops only its ring; memory and features stop all. */
+TEST(quiesce_scope)
+{
+    setup();
+    struct gm g = gm_new("vhost-t-scope", 1 << 16, 7);
+    EXPECT_EQ(set_mem(&g), 0);
+    ring_cfg(&g, 0);
+    ring_cfg(&g, 1);
+    EXPECT_EQ(send_vring_fd(VHOST_USER_SET_VRING_KICK, 0 | VHOST_USER_VRING_NOFD_MASK, -1), 0);
+    EXPECT_EQ(send_vring_fd(VHOST_USER_SET_VRING_KICK, 1 | VHOST_USER_VRING_NOFD_MASK, -1), 0);
+    EXPECT(F.running[0] && F.running[1]);
+    EXPECT_EQ(F.starts, 2);
+    int e = eventfd(0, EFD_CLOEXEC);
+    EXPECT_EQ(send_vring_fd(VHOST_USER_SET_VRING_CALL, 1, e), 0);
+    EXPECT_EQ(F.stops, 1);
+    EXPECT_EQ(F.starts, 3);
+    EXPECT_EQ(F.vr.index, 1);
+    EXPECT(F.running[0] && F.running[1]);
+    /* A refused per-ring message with a bad index stops nothing. */
+    EXPECT_EQ(send_vring_fd(VHOST_USER_SET_VRING_CALL, 9, e), VC_EPROTO);
+    EXPECT_EQ(F.stops, 1);
+    EXPECT_EQ(run_u64(VHOST_USER_SET_FEATURES, 1ull << VHOST_USER_F_PROTOCOL_FEATURES), 0);
+    EXPECT_EQ(F.stops, 3);
+    EXPECT_EQ(F.starts, 5);
+    EXPECT(F.running[0] && F.running[1]);
+    teardown();
+    EXPECT_EQ(F.starts, F.stops);
+    close(e);
+    gm_free(&g);
+}
+
 TEST(vring_addr_outside_memory_not_started)
 {
     setup();
@@ -1364,6 +1395,7 @@ int main(void)
     RUN(vring_index_checks);
     RUN(vring_num_checks);
     RUN(vring_lifecycle);
+    RUN(quiesce_scope);
     RUN(vring_addr_outside_memory_not_started);
     RUN(mem_table_map_replace_unmap);
     RUN(mem_table_two_regions_with_offset);

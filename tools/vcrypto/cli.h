@@ -196,6 +196,11 @@ const char *cli_status_str(uint8_t status);
  * the allocation to free with vc_mem_free (NULL when it fell back). */
 void *cli_shm_copy(struct vc_dev *dev, const void *p, size_t len, void **shm);
 
+/* Reads all of the input named by o->in for a one-shot request, at most
+ * limit bytes. A longer input fails with "input larger than ... (why)". */
+int cli_read_oneshot(const struct cli_opts *o, uint64_t limit, const char *why,
+                     struct cli_buf *out);
+
 /* ---- Subcommands (one file per group). argv[0..argc) follow the name. */
 int cli_cmd_info(struct cli_opts *o);
 int cli_cmd_enc(struct cli_opts *o, bool decrypt);

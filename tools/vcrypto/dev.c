@@ -20,6 +20,10 @@ int cli_dev_open(const struct cli_opts *o, uint64_t mem_size, struct vc_dev **de
     vc_dev_opts_init(&d);
     d.mem_size = mem_size ? mem_size : CLI_DEFAULT_MEM;
     rc = vc_dev_open(spec, &d, dev);
+    if (rc == VC_EINVAL) {
+        cli_err("bad device '%s' (want inproc or vhost-user:/path.sock)", spec);
+        return CLI_EXIT_USAGE;
+    }
     if (rc < 0) {
         cli_err("cannot open device '%s': %s", spec, vc_strerror(rc));
         return CLI_EXIT_FAIL;
@@ -139,4 +143,22 @@ void *cli_shm_copy(struct vc_dev *dev, const void *p, size_t len, void **shm)
     if (len)
         memcpy(m, p, len);
     return m;
+}
+
+int cli_read_oneshot(const struct cli_opts *o, uint64_t limit, const char *why,
+                     struct cli_buf *out)
+{
+    FILE *f = cli_open_in(o->in);
+    bool too_big = false, ok;
+
+    if (!f)
+        return CLI_EXIT_FAIL;
+    ok = cli_read_all(f, limit, out, &too_big);
+    cli_close_in(f);
+    if (ok)
+        return CLI_EXIT_OK;
+    if (too_big)
+        cli_err("input larger than %llu bytes, the most one request can carry (%s)",
+                (unsigned long long)limit, why);
+    return CLI_EXIT_FAIL;
 }

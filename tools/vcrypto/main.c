@@ -60,8 +60,9 @@ static const struct command commands[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: vcrypto [--device SPEC] COMMAND [options]\n"
+    fprintf(f, "usage: vcrypto [-v] [--device SPEC] COMMAND [options]\n"
                "  SPEC: inproc (default, or $VCRYPTO_DEVICE) | vhost-user:/path.sock\n"
+               "  -v: library diagnostics on stderr (-vv: debug)\n"
                "commands:\n");
     for (size_t i = 0; i < VC_ARRAY_SIZE(commands); i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
@@ -80,14 +81,15 @@ int main(int argc, char **argv)
     const struct command *c = NULL;
     int i = 1;
 
-    /* Library diagnostics are useful on a terminal, but errors only: the
-     * tool prints its own one-line message for everything that fails. */
-    vc_log_set(vc_log_stderr, NULL, VC_LOG_ERR);
+    int verbose = 0;
+
     o.device = getenv("VCRYPTO_DEVICE");
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return CLI_EXIT_OK;
+        } else if (strcmp(argv[i], "-v") == 0) {
+            verbose++;
         } else if (strcmp(argv[i], "--device") == 0 || strcmp(argv[i], "-d") == 0) {
             if (i + 1 >= argc) {
                 cli_err("--device needs an argument (inproc or vhost-user:PATH)");
@@ -101,8 +103,14 @@ int main(int argc, char **argv)
             return CLI_EXIT_USAGE;
         }
     }
+    /* The tool prints one line of its own for every failure; the library's
+     * diagnostics only with -v (errors/warnings) or -vv (everything). */
+    if (verbose)
+        vc_log_set(vc_log_stderr, NULL, verbose > 1 ? VC_LOG_DEBUG : VC_LOG_WARN);
+    else
+        vc_log_set(NULL, NULL, VC_LOG_ERR);
     if (i >= argc) {
-        usage(stderr);
+        cli_err("no command given (see 'vcrypto --help')");
         return CLI_EXIT_USAGE;
     }
     for (size_t j = 0; j < VC_ARRAY_SIZE(commands); j++) {

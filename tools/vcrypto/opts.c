@@ -33,9 +33,9 @@ struct opt {
 static const struct opt opt_table[] = {
     {"-a", "--alg", OPT_STR, F(alg), DATA | CLI_C_BENCH, "ALG",
      "algorithm (bench: comma-separated list)"},
-    {"-k", "--key-hex", OPT_STR, F(key_hex), SYM | CLI_C_MAC | AEAD | CLI_C_BENCH, "HEX",
+    {"-k", "--key-hex", OPT_STR, F(key_hex), SYM | CLI_C_MAC | AEAD, "HEX",
      "key in hex"},
-    {NULL, "--iv", OPT_STR, F(iv_hex), SYM | CLI_C_MAC | AEAD, "HEX", "IV / nonce in hex"},
+    {NULL, "--iv", OPT_STR, F(iv_hex), SYM | AEAD, "HEX", "IV / nonce in hex"},
     {NULL, "--aad", OPT_STR, F(aad_hex), AEAD, "HEX", "additional authenticated data in hex"},
     {NULL, "--tag-len", OPT_U32, F(tag_len), AEAD, "N", "AEAD tag length in bytes"},
     {NULL, "--len", OPT_U32, F(out_len), CLI_C_DGST | CLI_C_MAC, "N",
