@@ -1,155 +1,41 @@
-/* vcryptod device: backend hooks for the vhost-user layer and the data-queue
- * workers.
- *
- * IMPLEMENTATION NOTES
- * Worker loop per data queue (STYLE.md rule 8's "disable; drain; while
- * (!enable) drain" shape): pop every available chain, handle it, complete it,
- * then publish all completions with one used->idx store and at most one call
- * notification per batch. Before sleeping, re-enable kicks and re-check the
- * ring to close the race with a driver that published meanwhile. With
- * cfg.poll_us the worker spins that long on the avail index first, so a
- * driver that polls never needs to kick.
- */
+/* vcryptod device: backend hooks for the vhost-user layer. Each started ring
+ * gets a queue worker (src/device/worker.h, shared with the in-process
+ * device) running the data-queue or control-queue handler. */
 #include "daemon/dev.h"
 
 #include <endian.h>
-#include <errno.h>
-#include <poll.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "common/log.h"
 #include "vcrypto/err.h"
 
-#define BATCH 64
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void signal_fd(int fd)
-{
-    if (fd < 0)
-        return;
-    uint64_t one = 1;
-    ssize_t r = write(fd, &one, sizeof(one));
-    (void)r;
-}
-
-static void drain_fd(int fd)
-{
-    uint64_t v;
-    ssize_t r = read(fd, &v, sizeof(v));
-    (void)r;
-}
-
-static void flush(struct vc_ddev_queue *q, struct vc_vq_done *done, uint32_t *n)
-{
-    if (*n == 0)
-        return;
-    if (!vc_ok(vc_vq_push_n(q->vr.vq, done, *n)))
-        VC_ERR("%s: q%u: completion of %u requests refused", q->dev->name, q->index, *n);
-    *n = 0;
-    if (vc_vq_should_notify(q->vr.vq)) {
-        signal_fd(q->vr.call_fd);
-        vc_stat_add(&q->stats.notifies, 1);
-    }
-}
-
-/* Drains the ring once. Returns false if the ring is broken. */
-static bool drain(struct vc_ddev_queue *q)
-{
-    struct vc_vq_done done[BATCH];
-    uint32_t n = 0;
-    struct vc_vq_elem elem = {.iov = q->iov, .iov_max = q->iov_max};
-    for (;;) {
-        vc_result r = vc_vq_pop(q->vr.vq, q->vr.gmem, &elem);
-        if (r.err == VC_EAGAIN)
-            break;
-        if (r.err != 0) {
-            flush(q, done, &n);
-            return false;
-        }
-        struct vc_sg rd, wr;
-        vc_sg_init(&rd, elem.iov, elem.rd_cnt);
-        vc_sg_init(&wr, elem.iov + elem.rd_cnt, elem.wr_cnt);
-        struct vc_req_result res;
-        if (q->is_ctrl) {
-            vc_ctrlq_handle(&q->cctx, &rd, &wr, &res);
-            vc_stat_add(&q->stats.requests, 1);
-            vc_stat_add(&q->stats.status[res.status <= VIRTIO_CRYPTO_MAX_STATUS
-                                             ? res.status
-                                             : VIRTIO_CRYPTO_ERR],
-                        1);
-        } else {
-            vc_dataq_handle(&q->ctx, &rd, &wr, &res, &q->stats);
-        }
-        if (res.no_status)
-            VC_WARN("%s: q%u: request without room for a status byte", q->dev->name,
-                    q->index);
-        done[n].head = elem.head;
-        done[n].len = res.used_len;
-        if (++n == BATCH)
-            flush(q, done, &n);
-    }
-    flush(q, done, &n);
-    return true;
-}
-
-static void *worker(void *arg)
+/* Control-queue handler: session requests, counted in the queue stats. */
+static void handle_ctrl(void *arg, const struct vc_sg *rd, const struct vc_sg *wr,
+                        struct vc_req_result *res)
 {
     struct vc_ddev_queue *q = arg;
-    struct pollfd pfd[2] = {{.fd = q->vr.kick_fd, .events = POLLIN},
-                            {.fd = q->stop_fd, .events = POLLIN}};
-    while (!atomic_load(&q->stop)) {
-        vc_vq_disable_notify(q->vr.vq);
-        if (!drain(q)) {
-            /* Broken ring (DEVICE_NEEDS_RESET semantics): only this queue
-             * stops; tell the frontend and wait to be stopped. */
-            atomic_store(&q->broken, true);
-            vc_stat_add(&q->stats.broken, 1);
-            VC_ERR("%s: q%u: ring broken (%s); device needs reset", q->dev->name, q->index,
-                   vc_vq_fault_str(vc_vq_broken_reason(q->vr.vq)));
-            signal_fd(q->vr.err_fd);
-            while (!atomic_load(&q->stop))
-                poll(&pfd[1], 1, -1);
-            break;
-        }
-        if (q->dev->cfg.poll_us) {
-            uint64_t until = now_ns() + (uint64_t)q->dev->cfg.poll_us * 1000u;
-            bool got = false;
-            while (!atomic_load(&q->stop) && now_ns() < until) {
-                if (vc_vq_has_avail(q->vr.vq)) {
-                    got = true;
-                    break;
-                }
-                /* On a machine with fewer free cores than spinners the
-                 * driver we wait for may need this very CPU (measured:
-                 * 55-60 us per burst-1 request without the yield). */
-                sched_yield();
-            }
-            if (got)
-                continue;
-        }
-        if (vc_vq_enable_notify(q->vr.vq))
-            continue;
-        int pr = poll(pfd, q->vr.kick_fd >= 0 ? 2 : 1, q->vr.kick_fd >= 0 ? -1 : 1);
-        if (pr < 0 && errno != EINTR)
-            break;
-        if (q->vr.kick_fd >= 0 && (pfd[0].revents & POLLIN)) {
-            drain_fd(q->vr.kick_fd);
-            vc_stat_add(&q->stats.kicks, 1);
-        }
-    }
-    return NULL;
+    vc_ctrlq_handle(&q->cctx, rd, wr, res);
+    vc_stat_add(&q->stats.requests, 1);
+    vc_stat_add(&q->stats.status[res->status <= VIRTIO_CRYPTO_MAX_STATUS ? res->status
+                                                                         : VIRTIO_CRYPTO_ERR],
+                1);
+}
+
+static void handle_data(void *arg, const struct vc_sg *rd, const struct vc_sg *wr,
+                        struct vc_req_result *res)
+{
+    struct vc_ddev_queue *q = arg;
+    vc_dataq_handle(&q->ctx, rd, wr, res, &q->stats);
+}
+
+static void on_broken(void *arg)
+{
+    struct vc_ddev_queue *q = arg;
+    atomic_store(&q->broken, true);
+    VC_ERR("%s: q%u: ring broken (%s); device needs reset", q->dev->name, q->index,
+           vc_vq_fault_str(vc_vq_broken_reason(q->vr.vq)));
 }
 
 /* ---- vhost-user backend hooks */
@@ -214,11 +100,23 @@ static int b_vring_start(void *ctx, const struct vc_vu_vring *vr)
     if (q->running)
         return VC_EINVAL;
     q->vr = *vr;
-    atomic_store(&q->stop, false);
     atomic_store(&q->broken, false);
-    drain_fd(q->stop_fd);
-    if (pthread_create(&q->thread, NULL, worker, q) != 0)
-        return VC_ENOMEM;
+    struct vc_qworker *w = &q->w;
+    w->vq = vr->vq;
+    w->gmem = vr->gmem;
+    w->kick_fd = vr->kick_fd;
+    w->call_fd = vr->call_fd;
+    w->err_fd = vr->err_fd;
+    w->poll_us = d->cfg.poll_us;
+    w->iov = q->iov;
+    w->iov_max = q->iov_max;
+    w->stats = &q->stats;
+    w->on_broken = on_broken;
+    w->handle = q->is_ctrl ? handle_ctrl : handle_data;
+    w->arg = q;
+    int err = vc_qworker_start(w);
+    if (err)
+        return err;
     q->running = true;
     VC_INFO("%s: q%u started (kick fd %d, call fd %d)", d->name, vr->index, vr->kick_fd,
             vr->call_fd);
@@ -231,9 +129,7 @@ static void b_vring_stop(void *ctx, uint32_t index)
     if (index > d->cfg.num_queues || !d->q[index].running)
         return;
     struct vc_ddev_queue *q = &d->q[index];
-    atomic_store(&q->stop, true);
-    signal_fd(q->stop_fd);
-    pthread_join(q->thread, NULL);
+    vc_qworker_stop(&q->w);
     q->running = false;
     VC_INFO("%s: q%u stopped", d->name, index);
 }
@@ -281,8 +177,6 @@ int vc_ddev_new(const struct vc_ddev_cfg *cfg, struct vc_ddev **out)
         d->cfg.max_sessions = 1024;
     snprintf(d->name, sizeof(d->name), "%s", cfg->name ? cfg->name : "dev");
     d->cfg.name = d->name;
-    for (uint32_t i = 0; i < VC_VU_MAX_QUEUES; i++)
-        d->q[i].stop_fd = -1;
 
     struct vc_engine_cfg ecfg = {.nworkers = cfg->num_queues, .max_size = d->cfg.max_size};
     int err = vc_engine_create(&vc_engine_openssl, &ecfg, &d->engine).err;
@@ -309,14 +203,13 @@ int vc_ddev_new(const struct vc_ddev_cfg *cfg, struct vc_ddev **out)
             if (!q->cctx.key_scratch)
                 err = VC_ENOMEM;
         }
-        q->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         q->iov_max = VC_VU_MAX_RING + 8;
         q->iov = calloc(q->iov_max, sizeof(*q->iov));
         q->ctx.sessions = &d->sessions;
         q->ctx.engine = d->engine;
         q->ctx.max_size = d->cfg.max_size;
         q->ctx.worker = i;
-        if (q->stop_fd < 0 || !q->iov || vc_dataq_scratch_init(&q->ctx.scratch, q->iov_max))
+        if (!q->iov || vc_dataq_scratch_init(&q->ctx.scratch, q->iov_max))
             err = VC_ENOMEM;
     }
     /* The vhost layer sees num_queues + 1 rings: the last one is the control
@@ -343,8 +236,6 @@ void vc_ddev_free(struct vc_ddev *d)
         struct vc_ddev_queue *q = &d->q[i];
         if (q->running)
             b_vring_stop(d, i);
-        if (q->stop_fd >= 0)
-            close(q->stop_fd);
         free(q->iov);
         free(q->cctx.key_scratch);
         vc_dataq_scratch_fini(&q->ctx.scratch);

@@ -32,6 +32,7 @@
 #include "device/dataq.h"
 #include "device/sessions.h"
 #include "device/stats.h"
+#include "device/worker.h"
 #include "engine/engine.h"
 #include "vhost/vhost.h"
 #include "virtq/vq.h"
@@ -48,10 +49,8 @@ struct vc_ddev_cfg {
 struct vc_ddev_queue {
     struct vc_ddev *dev;
     uint32_t index;
-    pthread_t thread;
+    struct vc_qworker w;
     bool running;
-    atomic_bool stop;
-    int stop_fd; /* eventfd that wakes the worker for stop */
     struct vc_vu_vring vr;
     bool is_ctrl; /* the control queue (index num_queues, full-device mode) */
     struct vc_dataq_ctx ctx;

@@ -167,6 +167,7 @@ void vc_ctrlq_handle(const struct vc_ctrlq_ctx *ctx, const struct vc_sg *rd,
     res->status = VIRTIO_CRYPTO_ERR;
     res->used_len = 0;
     res->no_status = false;
+    res->flush = true; /* control requests are answered one by one */
 
     uint32_t opcode = 0;
     bool have_hdr = rd->len >= CTRL_HDR && vc_ok(vc_sg_read(rd, 0, fixed, CTRL_HDR));

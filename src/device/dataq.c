@@ -438,6 +438,7 @@ void vc_dataq_handle(const struct vc_dataq_ctx *ctx, const struct vc_sg *rd,
     res->status = VIRTIO_CRYPTO_ERR;
     res->used_len = 0;
     res->no_status = false;
+    res->flush = false;
     if (wr->len == 0) {
         /* Nowhere to put the inhdr: this is a ring-level error. */
         res->no_status = true;
@@ -446,6 +447,9 @@ void vc_dataq_handle(const struct vc_dataq_ctx *ctx, const struct vc_sg *rd,
         return;
     }
     uint64_t written = 0, src_bytes = 0;
+    uint32_t opcode = 0;
+    if (rd->len >= sizeof(opcode) && vc_ok(vc_sg_read(rd, 0, &opcode, sizeof(opcode))))
+        res->flush = (le32toh(opcode) >> 8) == VIRTIO_CRYPTO_SERVICE_AKCIPHER;
     uint8_t st = run(ctx, rd, wr, &written, &src_bytes);
     /* The inhdr is the last writable byte of the chain. */
     (void)vc_sg_write(wr, wr->len - 1, &st, 1).err;

@@ -53,12 +53,14 @@ struct vc_dataq_ctx {
                            (feature bit VIRTIO_CRYPTO_F_*_STATELESS_MODE = s + 1) */
     unsigned worker;
     struct vc_dataq_scratch scratch;
+    struct vc_qstats *stats; /* optional, used by vc_qworker_dataq */
 };
 
 struct vc_req_result {
     uint8_t status;    /* VIRTIO_CRYPTO_* written to the inhdr */
     bool no_status;    /* no writable byte for the status: ring-level error */
     uint32_t used_len; /* bytes written into wr, for the used ring */
+    bool flush;        /* slow request: publish completions now */
 };
 
 /* Allocates scratch for requests of at most max_segs descriptors per side.

@@ -45,31 +45,6 @@ void vc__put64(uint8_t *p, uint32_t off, uint64_t v)
     memcpy(p + off, &v, 8);
 }
 
-uint64_t vc__now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-void vc__signal_fd(int fd)
-{
-    uint64_t one = 1;
-    if (fd >= 0) {
-        ssize_t r = write(fd, &one, sizeof(one));
-        (void)r;
-    }
-}
-
-void vc__drain_fd(int fd)
-{
-    uint64_t v;
-    if (fd >= 0) {
-        ssize_t r = read(fd, &v, sizeof(v));
-        (void)r;
-    }
-}
-
 void vc_dev_opts_init(struct vc_dev_opts *o)
 {
     if (o)
@@ -311,8 +286,8 @@ void vc__dev_set_state(struct vc_dev *d, int state)
     /* Wake every sleeper: epoll loops on the qp eventfds and a control
      * request waiting for its answer. */
     for (uint32_t i = 0; d->qps && i < d->nqp; i++)
-        vc__signal_fd(d->qps[i].call_fd);
-    vc__signal_fd(d->ccall_fd);
+        vc_evfd_signal(d->qps[i].call_fd);
+    vc_evfd_signal(d->ccall_fd);
 }
 
 int vc_dev_info(const struct vc_dev *d, struct vc_dev_info *info)

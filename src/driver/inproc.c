@@ -8,31 +8,27 @@
  * translation and bounds checks as in vcryptod. One device thread per data
  * queue runs vcryptod's worker shape (disable kicks; drain; publish the
  * batch with one used->idx store and at most one call; spin opts.poll_us on
- * the avail index; re-enable kicks and re-check; sleep on the kick eventfd).
- * This loop is a copy of src/daemon/dev.c's worker adapted to our fds
- * rather than a shared module: the daemon's version carries its vhost and
- * statistics plumbing.
+ * the avail index; re-enable kicks and re-check; sleep on the kick eventfd):
+ * src/device/worker.c, the same worker vcryptod runs.
  * The control queue has no thread: ctrl_run pops and handles the request on
  * the caller's thread (control requests are serialised by ctrl_lock).
  */
-#include <errno.h>
-#include <poll.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "device/ctrlq.h"
 #include "device/dataq.h"
 #include "device/sessions.h"
+#include "device/worker.h"
 #include "driver/internal.h"
 #include "engine/engine.h"
 #include "virtq/gmem.h"
 #include "virtq/vq.h"
 
 #define MAX_Q 63u
-#define BATCH 64u
 #define SESSIONS 4096u
 
 struct iq {
@@ -42,10 +38,7 @@ struct iq {
     struct vc_dataq_ctx ctx;
     struct vc_iov *iov;
     uint32_t iov_max;
-    pthread_t thread;
-    bool running;
-    atomic_bool stop;
-    int stop_fd;
+    struct vc_qworker w;
 };
 
 struct inproc {
@@ -68,8 +61,6 @@ static int probe(struct vc_dev *d, const char *spec)
         return VC_ENOMEM;
     d->tp_priv = ip;
     ip->dev = d;
-    for (uint32_t i = 0; i < MAX_Q; i++)
-        ip->q[i].stop_fd = -1;
     uint32_t nq = VC_MIN(d->opts.num_queues, MAX_Q);
     struct vc_engine_cfg ecfg = {.nworkers = nq};
     int r = vc_engine_create(&vc_engine_openssl, &ecfg, &ip->engine).err;
@@ -101,82 +92,12 @@ static int probe(struct vc_dev *d, const char *spec)
     return 0;
 }
 
-static void flush(struct iq *q, struct vc_vq_done *done, uint32_t *n)
+/* Our own driver broke the ring: a bug, reported to the application as a
+ * broken device. arg is the queue's dataq ctx. */
+static void on_broken(void *arg)
 {
-    if (*n == 0)
-        return;
-    if (!vc_ok(vc_vq_push_n(&q->vq, done, *n)))
-        VC_ERR("vcrypto inproc: q%u: completion refused", q->qp->index);
-    *n = 0;
-    if (vc_vq_should_notify(&q->vq))
-        vc__signal_fd(q->qp->call_fd);
-}
-
-static bool drain(struct iq *q)
-{
-    struct vc_vq_done done[BATCH];
-    uint32_t n = 0;
-    struct vc_vq_elem elem = {.iov = q->iov, .iov_max = q->iov_max};
-    for (;;) {
-        vc_result r = vc_vq_pop(&q->vq, &q->ip->gmem, &elem);
-        if (r.err == VC_EAGAIN)
-            break;
-        if (r.err != 0) {
-            flush(q, done, &n);
-            return false;
-        }
-        struct vc_sg rd, wr;
-        struct vc_req_result res;
-        vc_sg_init(&rd, elem.iov, elem.rd_cnt);
-        vc_sg_init(&wr, elem.iov + elem.rd_cnt, elem.wr_cnt);
-        vc_dataq_handle(&q->ctx, &rd, &wr, &res, NULL);
-        done[n].head = elem.head;
-        done[n].len = res.used_len;
-        if (++n == BATCH)
-            flush(q, done, &n);
-    }
-    flush(q, done, &n);
-    return true;
-}
-
-static void *worker(void *arg)
-{
-    struct iq *q = arg;
-    struct pollfd pfd[2] = {{.fd = q->qp->kick_fd, .events = POLLIN},
-                            {.fd = q->stop_fd, .events = POLLIN}};
-    uint64_t spin_ns = (uint64_t)q->ip->dev->opts.poll_us * 1000u;
-    while (!atomic_load(&q->stop)) {
-        vc_vq_disable_notify(&q->vq);
-        if (!drain(q)) {
-            /* Our own driver broke the ring: a bug, reported as a broken
-             * device to the application. */
-            vc__dev_set_state(q->ip->dev, VC_EBROKEN);
-            while (!atomic_load(&q->stop))
-                poll(&pfd[1], 1, -1);
-            break;
-        }
-        uint64_t until = vc__now_ns() + spin_ns;
-        bool got = false;
-        /* The clock is read every 64 polls only: a vDSO call per poll
-         * would cost more than the poll. */
-        for (uint32_t i = 1; !atomic_load_explicit(&q->stop, memory_order_relaxed); i++) {
-            if (vc_vq_has_avail(&q->vq)) {
-                got = true;
-                break;
-            }
-            if (i % 64 == 0 && vc__now_ns() >= until)
-                break;
-        }
-        if (got)
-            continue;
-        if (vc_vq_enable_notify(&q->vq))
-            continue;
-        if (poll(pfd, 2, -1) < 0 && errno != EINTR)
-            break;
-        if (pfd[0].revents & POLLIN)
-            vc__drain_fd(q->qp->kick_fd);
-    }
-    return NULL;
+    struct iq *q = (struct iq *)((char *)arg - offsetof(struct iq, ctx));
+    vc__dev_set_state(q->ip->dev, VC_EBROKEN);
 }
 
 static int start_ring(struct vc_vq *vq, struct vc_drv *ring, uint32_t size, bool evidx)
@@ -213,21 +134,31 @@ static int start(struct vc_dev *d)
         q->qp = &d->qps[i];
         q->iov_max = VC__MAX_PIECES + 8;
         q->iov = calloc(q->iov_max, sizeof(*q->iov));
-        q->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         q->ctx.sessions = &ip->sessions;
         q->ctx.engine = ip->engine;
         q->ctx.max_size = d->info.max_size;
         q->ctx.revision_1 = d->info.revision_1;
         q->ctx.stateless = d->info.stateless;
         q->ctx.worker = i;
-        if (!q->iov || q->stop_fd < 0 || vc_dataq_scratch_init(&q->ctx.scratch, q->iov_max))
+        if (!q->iov || vc_dataq_scratch_init(&q->ctx.scratch, q->iov_max))
             return VC_ENOMEM;
         r = start_ring(&q->vq, &q->qp->ring, q->qp->size, evidx);
         if (r)
             return r;
-        if (pthread_create(&q->thread, NULL, worker, q) != 0)
-            return VC_ENOMEM;
-        q->running = true;
+        q->w = (struct vc_qworker){.vq = &q->vq,
+                                   .gmem = &ip->gmem,
+                                   .kick_fd = q->qp->kick_fd,
+                                   .call_fd = q->qp->call_fd,
+                                   .err_fd = -1,
+                                   .poll_us = d->opts.poll_us,
+                                   .iov = q->iov,
+                                   .iov_max = q->iov_max,
+                                   .handle = vc_qworker_dataq,
+                                   .arg = &q->ctx,
+                                   .on_broken = on_broken};
+        r = vc_qworker_start(&q->w);
+        if (r)
+            return r;
     }
     return 0;
 }
@@ -257,13 +188,7 @@ static void tp_close(struct vc_dev *d)
     struct inproc *ip = d->tp_priv;
     for (uint32_t i = 0; i < MAX_Q; i++) {
         struct iq *q = &ip->q[i];
-        if (q->running) {
-            atomic_store(&q->stop, true);
-            vc__signal_fd(q->stop_fd);
-            pthread_join(q->thread, NULL);
-        }
-        if (q->stop_fd >= 0)
-            close(q->stop_fd);
+        vc_qworker_stop(&q->w);
         free(q->iov);
         vc_dataq_scratch_fini(&q->ctx.scratch);
     }

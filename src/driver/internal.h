@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/evfd.h"
 #include "vcrypto/vcrypto.h"
 #include "virtq/drv.h"
 
@@ -183,8 +184,5 @@ void vc__sessions_drop_all(struct vc_dev *dev);
 /* Small helpers. */
 void vc__put32(uint8_t *p, uint32_t off, uint32_t v);
 void vc__put64(uint8_t *p, uint32_t off, uint64_t v);
-uint64_t vc__now_ns(void);
-void vc__signal_fd(int fd);
-void vc__drain_fd(int fd);
 
 #endif

@@ -470,7 +470,7 @@ uint16_t vc_enqueue_burst(struct vc_qp *qp, struct vc_op **ops, uint16_t n)
     if (posted) {
         vc_drv_publish(&qp->ring);
         if (vc_drv_kick_prepare(&qp->ring)) {
-            vc__signal_fd(qp->kick_fd);
+            vc_evfd_signal(qp->kick_fd);
             qp->kicks++;
         }
     }
@@ -568,7 +568,7 @@ bool vc_qp_arm(struct vc_qp *qp)
 {
     if (!qp)
         return false;
-    vc__drain_fd(qp->call_fd);
+    vc_evfd_drain(qp->call_fd);
     if (qp->local_n)
         return true;
     if (atomic_load(&qp->dev->state) != 0)

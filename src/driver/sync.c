@@ -17,12 +17,12 @@ int vc__sync_run(struct vc_qp *qp, struct vc_op *op, uint32_t timeout_ms)
         timeout_ms = 5000;
     if (vc_enqueue_burst(qp, &op, 1) != 1)
         return VC_EIO;
-    uint64_t start = vc__now_ns(), end = start + (uint64_t)timeout_ms * 1000000u;
+    uint64_t start = vc_now_ns(), end = start + (uint64_t)timeout_ms * 1000000u;
     struct vc_op *done;
     for (;;) {
         if (vc_dequeue_burst(qp, &done, 1) == 1)
             return done == op ? 0 : VC_EINVAL;
-        uint64_t now = vc__now_ns();
+        uint64_t now = vc_now_ns();
         if (now >= end)
             return VC_EIO;
         if (now - start < SPIN_NS)

@@ -161,7 +161,7 @@ static int connect_to(struct vc_dev *d, const char *path, int *out)
     if (n == 0 || n >= sizeof(sa.sun_path))
         return VC_EINVAL;
     memcpy(sa.sun_path, path, n + 1);
-    uint64_t end = vc__now_ns() + (uint64_t)d->opts.timeout_ms * 1000000u;
+    uint64_t end = vc_now_ns() + (uint64_t)d->opts.timeout_ms * 1000000u;
     for (;;) {
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
@@ -174,7 +174,7 @@ static int connect_to(struct vc_dev *d, const char *path, int *out)
         close(fd);
         /* The backend may still be starting: retry a missing or refusing
          * socket until the timeout. */
-        if ((e != ENOENT && e != ECONNREFUSED && e != EAGAIN) || vc__now_ns() >= end) {
+        if ((e != ENOENT && e != ECONNREFUSED && e != EAGAIN) || vc_now_ns() >= end) {
             VC_ERR("vcrypto vhost-user: connect %s: %s", path, strerror(e));
             return VC_EIO;
         }
@@ -337,14 +337,14 @@ static int start(struct vc_dev *d)
 
 static int ctrl_run(struct vc_dev *d)
 {
-    vc__signal_fd(d->ckick_fd);
-    uint64_t end = vc__now_ns() + (uint64_t)d->opts.timeout_ms * 1000000u;
+    vc_evfd_signal(d->ckick_fd);
+    uint64_t end = vc_now_ns() + (uint64_t)d->opts.timeout_ms * 1000000u;
     for (;;) {
         if (vc_drv_enable_cb(&d->cring))
             return 0;
         if (atomic_load(&d->state) != 0)
             return VC_EIO;
-        uint64_t now = vc__now_ns();
+        uint64_t now = vc_now_ns();
         if (now >= end) {
             VC_ERR("vcrypto vhost-user: control request timed out");
             return VC_EIO;
@@ -352,7 +352,7 @@ static int ctrl_run(struct vc_dev *d)
         struct pollfd pf = {.fd = d->ccall_fd, .events = POLLIN};
         uint64_t left_ms = (end - now) / 1000000u + 1;
         if (poll(&pf, 1, (int)VC_MIN(left_ms, 100u)) > 0)
-            vc__drain_fd(d->ccall_fd);
+            vc_evfd_drain(d->ccall_fd);
     }
 }
 
@@ -360,7 +360,7 @@ static void tp_close(struct vc_dev *d)
 {
     struct vu *v = d->tp_priv;
     if (v->mon_running) {
-        vc__signal_fd(v->stop_fd);
+        vc_evfd_signal(v->stop_fd);
         pthread_join(v->mon, NULL);
     }
     /* Closing the socket is the disconnect: the backend stops the rings and
