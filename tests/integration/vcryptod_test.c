@@ -343,6 +343,11 @@ TEST(hostile_sessions_invsess)
     EXPECT_EQ(vu_client_close_session(&p1.c, (uint64_t)mine), 0);
     /* closing an unknown id keeps the connection (QEMU reads no reply) */
     EXPECT_EQ(vu_client_close_session(&p1.c, 0xdeadbeefull), 0);
+    /* CLOSE has no reply; a request that has one proves both CLOSEs were
+     * handled (messages are processed in order) before the data requests
+     * below reach the worker. */
+    uint64_t f;
+    EXPECT_EQ(vu_client_get_u64(&p1.c, VHOST_USER_GET_FEATURES, &f), 0);
     uint64_t ids[3] = {0x123456789ull, (uint64_t)mine, (uint64_t)other + 1000};
     for (int i = 0; i < 3; i++) {
         struct creq r = {.opcode = VIRTIO_CRYPTO_CIPHER_ENCRYPT, .iv_len = 16, .src_len = 16,

@@ -17,6 +17,11 @@
  * whose AAD + data exceed it answers ERR. Single-piece buffers (the common
  * case) are used in place with no size limit beyond max_size.
  *
+ * Single pieces (the common case) skip the cursors: one EVP update from
+ * src to dst, the IV read in place (EVP copies it during init) and, on
+ * encrypt, the tag fetched straight into dst. Multi-piece buffers take the
+ * streaming path above, with a stack copy for a tag that straddles pieces.
+ *
  * CCM bakes the nonce length (L = 15 - nonce length) into the key setup,
  * but virtio carries the IV length per op, not per session. The session
  * keeps the raw key (wiped on free) and re-keys a worker's context only
@@ -119,14 +124,17 @@ uint32_t vc__ossl_aead_dir(const struct vc__ossl_aead *a)
     return a->dir;
 }
 
-/* GCM and ChaCha20-Poly1305: everything streams. */
+/* GCM and ChaCha20-Poly1305: everything streams. On encrypt the tag goes
+ * to dst[len, +tag_len) here: straight from OpenSSL into dst when those
+ * bytes sit in one piece, else through a stack copy. On decrypt tag is the
+ * expected tag (already copied out of src). */
 static uint8_t run_stream(struct vc__ossl_aead *a, struct aead_worker *w, struct vc_engine_op *op,
                           const uint8_t *iv, uint64_t len, uint8_t *tag)
 {
     bool enc = a->dir == VIRTIO_CRYPTO_OP_ENCRYPT;
     EVP_CIPHER_CTX *ctx = w->ctx;
     struct vc__rcur c, d;
-    uint8_t *p, fin[16];
+    uint8_t *p = NULL, fin[16];
     size_t n;
     int outl;
 
@@ -140,20 +148,40 @@ static uint8_t run_stream(struct vc__ossl_aead *a, struct aead_worker *w, struct
     }
     if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, -1) != 1)
         return VIRTIO_CRYPTO_ERR;
-    vc__rcur_init(&c, &op->aad, 0, op->aad.len);
-    while ((n = vc__rcur_next(&c, &p, 1u << 30)) > 0)
-        if (EVP_CipherUpdate(ctx, NULL, &outl, p, (int)n) != 1)
-            return VIRTIO_CRYPTO_ERR;
+    if (op->aad.len > 0) {
+        vc__rcur_init(&c, &op->aad, 0, op->aad.len);
+        while ((n = vc__rcur_next(&c, &p, 1u << 30)) > 0)
+            if (EVP_CipherUpdate(ctx, NULL, &outl, p, (int)n) != 1)
+                return VIRTIO_CRYPTO_ERR;
+    }
     if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)a->tag_len, tag) != 1)
         return VIRTIO_CRYPTO_ERR;
-    vc__rcur_init(&c, &op->src, 0, len);
-    vc__rcur_init(&d, &op->dst, 0, len);
-    if (!vc__ossl_stream(ctx, 1, &c, &d))
-        return VIRTIO_CRYPTO_ERR;
+    uint64_t dlen = len + (enc ? a->tag_len : 0);
+    uint8_t *sp = vc__sg_head(&op->src, len), *dp = vc__sg_head(&op->dst, dlen);
+    uint8_t *tp = NULL; /* where the tag goes when it is contiguous */
+    if (sp != NULL && dp != NULL && len <= (1u << 30)) {
+        /* One piece each way (the common case): no cursors. */
+        if (len > 0 && (EVP_CipherUpdate(ctx, dp, &outl, sp, (int)len) != 1 ||
+                        (uint64_t)outl != len))
+            return VIRTIO_CRYPTO_ERR;
+        tp = dp + len;
+    } else {
+        vc__rcur_init(&c, &op->src, 0, len);
+        vc__rcur_init(&d, &op->dst, 0, dlen);
+        if (!vc__ossl_stream(ctx, 1, &c, &d))
+            return VIRTIO_CRYPTO_ERR;
+        /* d now stands at dst[len]. */
+        if (enc && vc__rcur_peek(&d, &p) >= a->tag_len)
+            tp = p;
+    }
     if (EVP_CipherFinal_ex(ctx, fin, &outl) != 1)
         return enc ? VIRTIO_CRYPTO_ERR : VIRTIO_CRYPTO_BADMSG;
-    if (enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, (int)a->tag_len, tag) != 1)
-        return VIRTIO_CRYPTO_ERR;
+    if (enc) {
+        if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, (int)a->tag_len,
+                                tp != NULL ? tp : tag) != 1 ||
+            (tp == NULL && !vc_ok(vc_sg_write(&op->dst, len, tag, a->tag_len))))
+            return VIRTIO_CRYPTO_ERR;
+    }
     return VIRTIO_CRYPTO_OK;
 }
 
@@ -229,7 +257,8 @@ uint8_t vc__ossl_aead_run(struct vc__ossl_aead *a, unsigned w, struct vc_engine_
 {
     bool enc = a->dir == VIRTIO_CRYPTO_OP_ENCRYPT;
     const struct vc_algo_cap *cap = &a->alg->cap;
-    uint8_t iv[VC_ENGINE_MAX_IV], tag[16];
+    uint8_t ivb[VC_ENGINE_MAX_IV], tag[16];
+    const uint8_t *iv;
     uint64_t len;
 
     if (op->iv.len < cap->iv_min || op->iv.len > cap->iv_max || op->digest.len != 0)
@@ -246,13 +275,24 @@ uint8_t vc__ossl_aead_run(struct vc__ossl_aead *a, unsigned w, struct vc_engine_
         if (op->dst.len < len || !vc_ok(vc_sg_read(&op->src, len, tag, a->tag_len)))
             return VIRTIO_CRYPTO_ERR;
     }
-    if (!vc_ok(vc_sg_read(&op->iv, 0, iv, op->iv.len)))
-        return VIRTIO_CRYPTO_ERR;
+    /* OpenSSL copies the IV during init, so a pointer into a single-piece
+     * iv is as good as a copy. A NULL IV would mean "keep the old one" to
+     * EVP, hence the copy for anything else (iv_min >= 1 for every AEAD). */
+    iv = vc__sg_head(&op->iv, op->iv.len);
+    if (iv == NULL) {
+        if (op->iv.len > sizeof ivb || !vc_ok(vc_sg_read(&op->iv, 0, ivb, op->iv.len)))
+            return VIRTIO_CRYPTO_ERR;
+        iv = ivb;
+    }
 
-    uint8_t st = a->alg->kind == VC_K_CCM ? run_ccm(a, w, op, iv, len, tag)
-                                          : run_stream(a, &a->w[w], op, iv, len, tag);
-    if (st == VIRTIO_CRYPTO_OK && enc && !vc_ok(vc_sg_write(&op->dst, len, tag, a->tag_len)))
-        st = VIRTIO_CRYPTO_ERR;
+    uint8_t st;
+    if (a->alg->kind == VC_K_CCM) {
+        st = run_ccm(a, w, op, iv, len, tag);
+        if (st == VIRTIO_CRYPTO_OK && enc && !vc_ok(vc_sg_write(&op->dst, len, tag, a->tag_len)))
+            st = VIRTIO_CRYPTO_ERR;
+    } else {
+        st = run_stream(a, &a->w[w], op, iv, len, tag);
+    }
     if (st != VIRTIO_CRYPTO_OK) {
         /* No plaintext (or partial output) leaves on failure. */
         vc_sg_zero(&op->dst, 0, len + (enc ? a->tag_len : 0));

@@ -51,10 +51,18 @@
  * KEY_REJECTED is returned by VERIFY only.
  *
  * IMPLEMENTATION NOTES
- * Threading: one EVP_PKEY per session, shared read-only by all workers; each
- * op makes and frees its own EVP_PKEY_CTX (the spec allows allocation on the
- * asymmetric path, engine.h "Memory"), which costs microseconds next to a
- * modular exponentiation and keeps no per-worker state to get wrong.
+ * Threading: one EVP_PKEY per session, shared read-only by all workers. Each
+ * worker keeps one initialised EVP_PKEY_CTX per op kind (encrypt, decrypt,
+ * sign, verify), built on its first op of that kind and reused: building one
+ * (EVP_PKEY_CTX_new_from_pkey, *_init, padding and digest parameters) walks
+ * OpenSSL's method store under a global lock and cost ~32k instructions per
+ * op, 11 % of an RSA-2048 verify (docs/BENCH.md). OpenSSL 3 allows any
+ * number of EVP_PKEY_sign/verify/encrypt/decrypt calls on one initialised
+ * context. A context whose sign/encrypt/decrypt call failed is freed and
+ * rebuilt on the next op, so no error state can carry over; a verify that
+ * says "mismatch" leaves nothing behind and keeps its context. Contexts are
+ * created lazily so that a session only pays for the kinds it uses; that
+ * first op allocates (engine.h allows allocation on the asymmetric path).
  * Data never stays on the heap: inputs are gathered from the sg into stack
  * buffers of one modulus (1 KiB), and buffers that held plaintext are wiped
  * with OPENSSL_cleanse before return.
@@ -128,7 +136,7 @@ uint8_t vc__ossl_ak_create(const struct vc_sess_params *p, uint32_t max_bits, un
     if (max_bits == 0 || max_bits > VC__AK_RSA_MAX_BITS)
         max_bits = VC__AK_RSA_MAX_BITS;
 
-    struct vc__ossl_ak *s = OPENSSL_zalloc(sizeof(*s));
+    struct vc__ossl_ak *s = OPENSSL_zalloc(sizeof(*s) + nworkers * sizeof(s->w[0]));
     if (s == NULL)
         return VIRTIO_CRYPTO_ERR;
     s->algo = algo;
@@ -148,10 +156,34 @@ void vc__ossl_ak_free(struct vc__ossl_ak *s)
 {
     if (s == NULL)
         return;
+    for (unsigned w = 0; w < s->nworkers; w++)
+        for (int k = 0; k < VC__AK_NKINDS; k++)
+            EVP_PKEY_CTX_free(s->w[w].ctx[k]);
     /* EVP_PKEY_free clears the key's BIGNUMs (BN_clear_free) itself. */
     EVP_PKEY_free(s->pkey);
     EVP_MD_free(s->md);
-    OPENSSL_clear_free(s, sizeof(*s));
+    OPENSSL_clear_free(s, sizeof(*s) + s->nworkers * sizeof(s->w[0]));
+}
+
+EVP_PKEY_CTX *vc__ak_ctx(struct vc__ossl_ak *s, unsigned worker, enum vc__ak_kind k,
+                         vc__ak_setup_fn setup)
+{
+    EVP_PKEY_CTX *c = s->w[worker].ctx[k];
+    if (c != NULL)
+        return c;
+    c = EVP_PKEY_CTX_new_from_pkey(NULL, s->pkey, NULL);
+    if (c == NULL || setup(s, c) != 0) {
+        EVP_PKEY_CTX_free(c);
+        return NULL;
+    }
+    s->w[worker].ctx[k] = c;
+    return c;
+}
+
+void vc__ak_ctx_drop(struct vc__ossl_ak *s, unsigned worker, enum vc__ak_kind k)
+{
+    EVP_PKEY_CTX_free(s->w[worker].ctx[k]);
+    s->w[worker].ctx[k] = NULL;
 }
 
 uint8_t vc__ossl_ak_op(struct vc__ossl_ak *s, unsigned worker, struct vc_engine_op *op)
@@ -168,9 +200,12 @@ uint8_t vc__ossl_ak_op(struct vc__ossl_ak *s, unsigned worker, struct vc_engine_
     default:
         return VIRTIO_CRYPTO_NOTSUPP;
     }
-    uint8_t st = s->algo == VIRTIO_CRYPTO_AKCIPHER_RSA ? vc__ak_rsa_op(s, op)
-                                                      : vc__ak_ecdsa_op(s, op);
-    /* Leave nothing for the next op on this thread to trip over. */
-    ERR_clear_error();
+    uint8_t st = s->algo == VIRTIO_CRYPTO_AKCIPHER_RSA ? vc__ak_rsa_op(s, worker, op)
+                                                      : vc__ak_ecdsa_op(s, worker, op);
+    /* Leave nothing for the next op on this thread to trip over. Most ops
+     * leave the queue empty; clearing it unconditionally cost ~800
+     * instructions per op (more than the rest of the glue). */
+    if (ERR_peek_error() != 0)
+        ERR_clear_error();
     return st;
 }

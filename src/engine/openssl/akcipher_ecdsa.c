@@ -182,36 +182,46 @@ uint8_t vc__ak_ecdsa_create(struct vc__ossl_ak *s, const struct vc_sess_params *
     return s->priv ? ec_private(s, cv, key, len) : ec_public(s, cv, key, len);
 }
 
-/* ---- ops */
+/* ---- ops (worker contexts: akcipher.c, "Threading") */
 
-static uint8_t ec_sign(const struct vc__ossl_ak *s, struct vc_engine_op *op)
+/* No signature md: the provider signs tbs as the digest, truncating it to
+ * the order's bit length (FIPS 186-5 §6.4.1), any length accepted. */
+static int ec_setup_sign(const struct vc__ossl_ak *s, EVP_PKEY_CTX *c)
+{
+    (void)s;
+    return EVP_PKEY_sign_init(c) == 1 ? 0 : -1;
+}
+
+static int ec_setup_verify(const struct vc__ossl_ak *s, EVP_PKEY_CTX *c)
+{
+    (void)s;
+    return EVP_PKEY_verify_init(c) == 1 ? 0 : -1;
+}
+
+static uint8_t ec_sign(struct vc__ossl_ak *s, unsigned w, struct vc_engine_op *op)
 {
     uint8_t tbs[ECDSA_MAX_DIGEST], sig[ECDSA_SIG_BUF];
     size_t siglen = sizeof(sig);
-    uint8_t st = VIRTIO_CRYPTO_ERR;
     if (!s->priv || op->src.len == 0 || op->src.len > sizeof(tbs) || op->dst.len < s->sig_max)
         return VIRTIO_CRYPTO_ERR;
     if (vc__ak_gather(&op->src, tbs, sizeof(tbs)) != 0)
         return VIRTIO_CRYPTO_ERR;
-    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, s->pkey, NULL);
-    /* No signature md: the provider signs tbs as the digest, truncating it
-     * to the order's bit length (FIPS 186-5 §6.4.1), any length accepted. */
-    if (c == NULL || EVP_PKEY_sign_init(c) != 1 ||
-        EVP_PKEY_sign(c, sig, &siglen, tbs, (size_t)op->src.len) != 1 || siglen > s->sig_max)
-        goto out;
+    EVP_PKEY_CTX *c = vc__ak_ctx(s, w, VC__AK_SIGN, ec_setup_sign);
+    if (c == NULL)
+        return VIRTIO_CRYPTO_ERR;
+    if (EVP_PKEY_sign(c, sig, &siglen, tbs, (size_t)op->src.len) != 1 || siglen > s->sig_max) {
+        vc__ak_ctx_drop(s, w, VC__AK_SIGN);
+        return VIRTIO_CRYPTO_ERR;
+    }
     if (!vc_ok(vc_sg_write(&op->dst, 0, sig, siglen)))
-        goto out;
+        return VIRTIO_CRYPTO_ERR;
     op->dst_written = siglen;
-    st = VIRTIO_CRYPTO_OK;
-out:
-    EVP_PKEY_CTX_free(c);
-    return st;
+    return VIRTIO_CRYPTO_OK;
 }
 
-static uint8_t ec_verify(const struct vc__ossl_ak *s, struct vc_engine_op *op)
+static uint8_t ec_verify(struct vc__ossl_ak *s, unsigned w, struct vc_engine_op *op)
 {
     uint8_t tbs[ECDSA_MAX_DIGEST], sig[ECDSA_SIG_BUF];
-    uint8_t st = VIRTIO_CRYPTO_ERR;
     const struct vc_sg *digest = &op->dst;
     if (digest->len == 0 || digest->len > sizeof(tbs) ||
         vc__ak_gather(digest, tbs, sizeof(tbs)) != 0)
@@ -222,27 +232,25 @@ static uint8_t ec_verify(const struct vc__ossl_ak *s, struct vc_engine_op *op)
         return VIRTIO_CRYPTO_KEY_REJECTED;
     if (vc__ak_gather(&op->src, sig, sizeof(sig)) != 0)
         return VIRTIO_CRYPTO_ERR;
-    EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, s->pkey, NULL);
-    if (c == NULL || EVP_PKEY_verify_init(c) != 1)
-        goto out;
+    EVP_PKEY_CTX *c = vc__ak_ctx(s, w, VC__AK_VERIFY, ec_setup_verify);
+    if (c == NULL)
+        return VIRTIO_CRYPTO_ERR;
     /* OpenSSL re-encodes the parsed signature and rejects anything that is
      * not the identical strict DER (trailing bytes, BER lengths, r or s out
-     * of range); all of that is KEY_REJECTED. */
-    st = EVP_PKEY_verify(c, sig, (size_t)op->src.len, tbs, (size_t)digest->len) == 1
-             ? VIRTIO_CRYPTO_OK
-             : VIRTIO_CRYPTO_KEY_REJECTED;
-out:
-    EVP_PKEY_CTX_free(c);
-    return st;
+     * of range); all of that is KEY_REJECTED and leaves the context as it
+     * was (the provider keeps only its key). */
+    return EVP_PKEY_verify(c, sig, (size_t)op->src.len, tbs, (size_t)digest->len) == 1
+               ? VIRTIO_CRYPTO_OK
+               : VIRTIO_CRYPTO_KEY_REJECTED;
 }
 
-uint8_t vc__ak_ecdsa_op(const struct vc__ossl_ak *s, struct vc_engine_op *op)
+uint8_t vc__ak_ecdsa_op(struct vc__ossl_ak *s, unsigned worker, struct vc_engine_op *op)
 {
     switch (op->opcode) {
     case VIRTIO_CRYPTO_AKCIPHER_SIGN:
-        return ec_sign(s, op);
+        return ec_sign(s, worker, op);
     case VIRTIO_CRYPTO_AKCIPHER_VERIFY:
-        return ec_verify(s, op);
+        return ec_verify(s, worker, op);
     case VIRTIO_CRYPTO_AKCIPHER_ENCRYPT:
     case VIRTIO_CRYPTO_AKCIPHER_DECRYPT:
     default:

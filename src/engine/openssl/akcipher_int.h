@@ -7,10 +7,13 @@
  * place and hand the numbers to OpenSSL), so the only key material the
  * session holds lives inside the EVP_PKEY, which OpenSSL clears on free.
  *
- * Threading: after create returns, a session is read-only. Every op builds
- * its own EVP_PKEY_CTX, so any number of workers may run ops on one session
- * at once (OpenSSL documents EVP_PKEY as safe for concurrent read-only use;
- * RSA blinding and Montgomery caches are locked inside libcrypto).
+ * Threading: after create returns, the shared part of a session (the
+ * EVP_PKEY and the parameters) is read-only. Each worker index owns one
+ * EVP_PKEY_CTX per op kind in s->w[worker], made on that worker's first op
+ * of the kind and reused after (engine.h: one thread per worker index at a
+ * time), so workers never share a context and need no lock. OpenSSL
+ * documents EVP_PKEY as safe for concurrent read-only use; RSA blinding and
+ * Montgomery caches are locked inside libcrypto.
  */
 #ifndef VC_ENGINE_OSSL_AKCIPHER_INT_H
 #define VC_ENGINE_OSSL_AKCIPHER_INT_H
@@ -29,6 +32,13 @@
 #define VC__AK_RSA_MIN_BITS 1024u
 #define VC__AK_MAX_BYTES (VC__AK_RSA_MAX_BITS / 8)
 
+/* Op kinds that get their own initialised context per worker. */
+enum vc__ak_kind { VC__AK_ENC, VC__AK_DEC, VC__AK_SIGN, VC__AK_VERIFY, VC__AK_NKINDS };
+
+/* Sets up a fresh context for one op kind (EVP_PKEY_*_init plus padding and
+ * digest parameters). Returns 0 or -1. */
+typedef int (*vc__ak_setup_fn)(const struct vc__ossl_ak *s, EVP_PKEY_CTX *c);
+
 struct vc__ossl_ak {
     uint32_t algo;     /* VIRTIO_CRYPTO_AKCIPHER_RSA / _ECDSA */
     int priv;          /* 1 = private-key session (may do all ops) */
@@ -43,6 +53,11 @@ struct vc__ossl_ak {
     /* ECDSA */
     uint32_t curve;   /* VIRTIO_CRYPTO_CURVE_* */
     size_t sig_max;   /* largest DER Ecdsa-Sig-Value for the curve */
+    /* Per worker, per op kind: NULL until first use; freed with the
+     * session. Only worker w's op touches w[w]. */
+    struct {
+        EVP_PKEY_CTX *ctx[VC__AK_NKINDS];
+    } w[];
 };
 
 /* ---- Strict DER reader (akcipher_der.c). Reads in place from a caller
@@ -75,9 +90,20 @@ int vc__der_uint(struct vc__der *d, struct vc__der *out);
  * op->dst_written. */
 uint8_t vc__ak_rsa_create(struct vc__ossl_ak *s, const struct vc_sess_params *p,
                           uint32_t max_bits);
-uint8_t vc__ak_rsa_op(const struct vc__ossl_ak *s, struct vc_engine_op *op);
+uint8_t vc__ak_rsa_op(struct vc__ossl_ak *s, unsigned worker, struct vc_engine_op *op);
 uint8_t vc__ak_ecdsa_create(struct vc__ossl_ak *s, const struct vc_sess_params *p);
-uint8_t vc__ak_ecdsa_op(const struct vc__ossl_ak *s, struct vc_engine_op *op);
+uint8_t vc__ak_ecdsa_op(struct vc__ossl_ak *s, unsigned worker, struct vc_engine_op *op);
+
+/* Worker `worker`'s context for op kind k, made from s->pkey and set up with
+ * setup on first use (allocates then; later calls do not). NULL if OpenSSL
+ * fails; nothing is cached then. The caller owns nothing: the session frees
+ * it, or vc__ak_ctx_drop does. */
+EVP_PKEY_CTX *vc__ak_ctx(struct vc__ossl_ak *s, unsigned worker, enum vc__ak_kind k,
+                         vc__ak_setup_fn setup);
+/* Frees worker `worker`'s context for k so the next op builds a fresh one.
+ * Called after an OpenSSL failure that might leave the context in a state
+ * we do not want to reason about (a mismatching verify is not one). */
+void vc__ak_ctx_drop(struct vc__ossl_ak *s, unsigned worker, enum vc__ak_kind k);
 
 /* Wipes every value of an OSSL_PARAM array built by OSSL_PARAM_BLD (which
  * may hold private key numbers) and frees it. NULL is ignored. OpenSSL 3.0

@@ -174,16 +174,61 @@ uint8_t vc__ak_rsa_create(struct vc__ossl_ak *s, const struct vc_sess_params *p,
     return rsa_build(s, f, nf, max_bits);
 }
 
-/* ---- ops */
-
-static EVP_PKEY_CTX *rsa_ctx(const struct vc__ossl_ak *s)
-{
-    return EVP_PKEY_CTX_new_from_pkey(NULL, s->pkey, NULL);
-}
+/* ---- ops
+ *
+ * Each op takes its worker's cached context (akcipher.c, "Threading"); the
+ * setup functions below run once per worker and op kind. */
 
 static int rsa_pad(const struct vc__ossl_ak *s)
 {
     return s->padding == VIRTIO_CRYPTO_RSA_RAW_PADDING ? RSA_NO_PADDING : RSA_PKCS1_PADDING;
+}
+
+static int rsa_setup_enc(const struct vc__ossl_ak *s, EVP_PKEY_CTX *c)
+{
+    return EVP_PKEY_encrypt_init(c) == 1 && EVP_PKEY_CTX_set_rsa_padding(c, rsa_pad(s)) == 1
+               ? 0
+               : -1;
+}
+
+static int rsa_setup_dec(const struct vc__ossl_ak *s, EVP_PKEY_CTX *c)
+{
+    if (EVP_PKEY_decrypt_init(c) != 1 || EVP_PKEY_CTX_set_rsa_padding(c, rsa_pad(s)) != 1)
+        return -1;
+#ifdef OSSL_ASYM_CIPHER_PARAM_IMPLICIT_REJECTION
+    if (s->padding == VIRTIO_CRYPTO_RSA_PKCS1_PADDING) {
+        unsigned int off = 0;
+        OSSL_PARAM ir[] = {
+            OSSL_PARAM_construct_uint(OSSL_ASYM_CIPHER_PARAM_IMPLICIT_REJECTION, &off),
+            OSSL_PARAM_construct_end(),
+        };
+        if (EVP_PKEY_CTX_set_params(c, ir) != 1)
+            return -1;
+    }
+#endif
+    return 0;
+}
+
+/* PKCS#1 v1.5 signatures; with a signature md, OpenSSL prepends the
+ * DigestInfo for that hash (EMSA-PKCS1-v1_5, RFC 8017 §9.2 step 2) to the
+ * digest we pass. */
+static int rsa_sig_setup(const struct vc__ossl_ak *s, EVP_PKEY_CTX *c)
+{
+    if (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1)
+        return -1;
+    if (s->md != NULL && EVP_PKEY_CTX_set_signature_md(c, s->md) != 1)
+        return -1;
+    return 0;
+}
+
+static int rsa_setup_sign(const struct vc__ossl_ak *s, EVP_PKEY_CTX *c)
+{
+    return EVP_PKEY_sign_init(c) == 1 ? rsa_sig_setup(s, c) : -1;
+}
+
+static int rsa_setup_verify(const struct vc__ossl_ak *s, EVP_PKEY_CTX *c)
+{
+    return EVP_PKEY_verify_init(c) == 1 ? rsa_sig_setup(s, c) : -1;
 }
 
 /* Reads the input block: RAW left-pads to k (the Linux "rsa" akcipher takes
@@ -201,7 +246,7 @@ static size_t rsa_input(const struct vc__ossl_ak *s, const struct vc_sg *src, ui
     return vc__ak_gather(src, in, s->k) == 0 ? (size_t)src->len : 0;
 }
 
-static uint8_t rsa_encrypt(const struct vc__ossl_ak *s, struct vc_engine_op *op)
+static uint8_t rsa_encrypt(struct vc__ossl_ak *s, unsigned w, struct vc_engine_op *op)
 {
     uint8_t in[VC__AK_MAX_BYTES], out[VC__AK_MAX_BYTES];
     size_t outlen = sizeof(out);
@@ -211,26 +256,27 @@ static uint8_t rsa_encrypt(const struct vc__ossl_ak *s, struct vc_engine_op *op)
     if (s->padding == VIRTIO_CRYPTO_RSA_PKCS1_PADDING && op->src.len > s->k - PKCS1_OVERHEAD)
         return VIRTIO_CRYPTO_ERR;
     size_t inlen = rsa_input(s, &op->src, in);
-    EVP_PKEY_CTX *c = rsa_ctx(s);
     if (s->padding == VIRTIO_CRYPTO_RSA_RAW_PADDING && inlen == 0)
+        goto out;
+    EVP_PKEY_CTX *c = vc__ak_ctx(s, w, VC__AK_ENC, rsa_setup_enc);
+    if (c == NULL)
         goto out;
     /* RSA_NO_PADDING also rejects a block >= n (OpenSSL "data too large for
      * modulus"), which is the Linux rule for raw RSA. */
-    if (c == NULL || EVP_PKEY_encrypt_init(c) != 1 ||
-        EVP_PKEY_CTX_set_rsa_padding(c, rsa_pad(s)) != 1 ||
-        EVP_PKEY_encrypt(c, out, &outlen, in, inlen) != 1 || outlen != s->k)
+    if (EVP_PKEY_encrypt(c, out, &outlen, in, inlen) != 1 || outlen != s->k) {
+        vc__ak_ctx_drop(s, w, VC__AK_ENC);
         goto out;
+    }
     if (!vc_ok(vc_sg_write(&op->dst, 0, out, outlen)))
         goto out;
     op->dst_written = outlen;
     st = VIRTIO_CRYPTO_OK;
 out:
-    EVP_PKEY_CTX_free(c);
     OPENSSL_cleanse(in, sizeof(in));
     return st;
 }
 
-static uint8_t rsa_decrypt(const struct vc__ossl_ak *s, struct vc_engine_op *op)
+static uint8_t rsa_decrypt(struct vc__ossl_ak *s, unsigned w, struct vc_engine_op *op)
 {
     uint8_t in[VC__AK_MAX_BYTES], out[VC__AK_MAX_BYTES];
     size_t outlen = sizeof(out);
@@ -240,21 +286,9 @@ static uint8_t rsa_decrypt(const struct vc__ossl_ak *s, struct vc_engine_op *op)
     if (s->padding == VIRTIO_CRYPTO_RSA_RAW_PADDING ? op->dst.len < s->k : op->src.len != s->k)
         return VIRTIO_CRYPTO_ERR;
     size_t inlen = rsa_input(s, &op->src, in);
-    EVP_PKEY_CTX *c = rsa_ctx(s);
-    if (inlen == 0 || c == NULL || EVP_PKEY_decrypt_init(c) != 1 ||
-        EVP_PKEY_CTX_set_rsa_padding(c, rsa_pad(s)) != 1)
+    EVP_PKEY_CTX *c = inlen == 0 ? NULL : vc__ak_ctx(s, w, VC__AK_DEC, rsa_setup_dec);
+    if (c == NULL)
         goto out;
-#ifdef OSSL_ASYM_CIPHER_PARAM_IMPLICIT_REJECTION
-    if (s->padding == VIRTIO_CRYPTO_RSA_PKCS1_PADDING) {
-        unsigned int off = 0;
-        OSSL_PARAM ir[] = {
-            OSSL_PARAM_construct_uint(OSSL_ASYM_CIPHER_PARAM_IMPLICIT_REJECTION, &off),
-            OSSL_PARAM_construct_end(),
-        };
-        if (EVP_PKEY_CTX_set_params(c, ir) != 1)
-            goto out;
-    }
-#endif
     /* One exit for every padding failure: no detail reaches the status or
      * the log (hostile-inputs #13). */
     if (EVP_PKEY_decrypt(c, out, &outlen, in, inlen) != 1 || outlen > op->dst.len)
@@ -264,7 +298,11 @@ static uint8_t rsa_decrypt(const struct vc__ossl_ak *s, struct vc_engine_op *op)
     op->dst_written = outlen;
     st = VIRTIO_CRYPTO_OK;
 out:
-    EVP_PKEY_CTX_free(c);
+    /* Any failure after the context was taken rebuilds it on the next op,
+     * whatever the cause, so that cost tells one cause from another no
+     * better than the status does. */
+    if (st != VIRTIO_CRYPTO_OK && c != NULL)
+        vc__ak_ctx_drop(s, w, VC__AK_DEC);
     OPENSSL_cleanse(in, sizeof(in));
     OPENSSL_cleanse(out, sizeof(out));
     return st;
@@ -279,22 +317,10 @@ static int rsa_tbs_len_ok(const struct vc__ossl_ak *s, uint64_t len)
     return len >= 1 && len <= s->k - PKCS1_OVERHEAD;
 }
 
-static int rsa_sig_setup(const struct vc__ossl_ak *s, EVP_PKEY_CTX *c)
-{
-    if (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1)
-        return -1;
-    /* With a signature md, OpenSSL prepends the DigestInfo for that hash
-     * (EMSA-PKCS1-v1_5, RFC 8017 §9.2 step 2) to the digest we pass. */
-    if (s->md != NULL && EVP_PKEY_CTX_set_signature_md(c, s->md) != 1)
-        return -1;
-    return 0;
-}
-
-static uint8_t rsa_sign(const struct vc__ossl_ak *s, struct vc_engine_op *op)
+static uint8_t rsa_sign(struct vc__ossl_ak *s, unsigned w, struct vc_engine_op *op)
 {
     uint8_t tbs[VC__AK_MAX_BYTES], sig[VC__AK_MAX_BYTES];
     size_t siglen = sizeof(sig);
-    uint8_t st = VIRTIO_CRYPTO_ERR;
     /* "RAW sessions MUST NOT be used for sign/verify" (v1.3 AKCIPHER). */
     if (s->padding != VIRTIO_CRYPTO_RSA_PKCS1_PADDING || !s->priv)
         return VIRTIO_CRYPTO_ERR;
@@ -302,23 +328,22 @@ static uint8_t rsa_sign(const struct vc__ossl_ak *s, struct vc_engine_op *op)
         return VIRTIO_CRYPTO_ERR;
     if (vc__ak_gather(&op->src, tbs, sizeof(tbs)) != 0)
         return VIRTIO_CRYPTO_ERR;
-    EVP_PKEY_CTX *c = rsa_ctx(s);
-    if (c == NULL || EVP_PKEY_sign_init(c) != 1 || rsa_sig_setup(s, c) != 0 ||
-        EVP_PKEY_sign(c, sig, &siglen, tbs, (size_t)op->src.len) != 1 || siglen != s->k)
-        goto out;
+    EVP_PKEY_CTX *c = vc__ak_ctx(s, w, VC__AK_SIGN, rsa_setup_sign);
+    if (c == NULL)
+        return VIRTIO_CRYPTO_ERR;
+    if (EVP_PKEY_sign(c, sig, &siglen, tbs, (size_t)op->src.len) != 1 || siglen != s->k) {
+        vc__ak_ctx_drop(s, w, VC__AK_SIGN);
+        return VIRTIO_CRYPTO_ERR;
+    }
     if (!vc_ok(vc_sg_write(&op->dst, 0, sig, siglen)))
-        goto out;
+        return VIRTIO_CRYPTO_ERR;
     op->dst_written = siglen;
-    st = VIRTIO_CRYPTO_OK;
-out:
-    EVP_PKEY_CTX_free(c);
-    return st;
+    return VIRTIO_CRYPTO_OK;
 }
 
-static uint8_t rsa_verify(const struct vc__ossl_ak *s, struct vc_engine_op *op)
+static uint8_t rsa_verify(struct vc__ossl_ak *s, unsigned w, struct vc_engine_op *op)
 {
     uint8_t tbs[VC__AK_MAX_BYTES], sig[VC__AK_MAX_BYTES];
-    uint8_t st = VIRTIO_CRYPTO_ERR;
     if (s->padding != VIRTIO_CRYPTO_RSA_PKCS1_PADDING)
         return VIRTIO_CRYPTO_ERR;
     const struct vc_sg *digest = &op->dst;
@@ -330,29 +355,28 @@ static uint8_t rsa_verify(const struct vc__ossl_ak *s, struct vc_engine_op *op)
         return VIRTIO_CRYPTO_KEY_REJECTED;
     if (vc__ak_gather(&op->src, sig, sizeof(sig)) != 0)
         return VIRTIO_CRYPTO_ERR;
-    EVP_PKEY_CTX *c = rsa_ctx(s);
-    if (c == NULL || EVP_PKEY_verify_init(c) != 1 || rsa_sig_setup(s, c) != 0)
-        goto out;
+    EVP_PKEY_CTX *c = vc__ak_ctx(s, w, VC__AK_VERIFY, rsa_setup_verify);
+    if (c == NULL)
+        return VIRTIO_CRYPTO_ERR;
     /* 0 is a mismatch; < 0 is a malformed block (e.g. s >= n); both mean
-     * the signature does not verify. */
-    st = EVP_PKEY_verify(c, sig, s->k, tbs, (size_t)digest->len) == 1 ? VIRTIO_CRYPTO_OK
-                                                                      : VIRTIO_CRYPTO_KEY_REJECTED;
-out:
-    EVP_PKEY_CTX_free(c);
-    return st;
+     * the signature does not verify, and neither changes the context's
+     * setup (the RSA provider keeps only its key, padding and md). */
+    return EVP_PKEY_verify(c, sig, s->k, tbs, (size_t)digest->len) == 1
+               ? VIRTIO_CRYPTO_OK
+               : VIRTIO_CRYPTO_KEY_REJECTED;
 }
 
-uint8_t vc__ak_rsa_op(const struct vc__ossl_ak *s, struct vc_engine_op *op)
+uint8_t vc__ak_rsa_op(struct vc__ossl_ak *s, unsigned worker, struct vc_engine_op *op)
 {
     switch (op->opcode) {
     case VIRTIO_CRYPTO_AKCIPHER_ENCRYPT:
-        return rsa_encrypt(s, op);
+        return rsa_encrypt(s, worker, op);
     case VIRTIO_CRYPTO_AKCIPHER_DECRYPT:
-        return rsa_decrypt(s, op);
+        return rsa_decrypt(s, worker, op);
     case VIRTIO_CRYPTO_AKCIPHER_SIGN:
-        return rsa_sign(s, op);
+        return rsa_sign(s, worker, op);
     case VIRTIO_CRYPTO_AKCIPHER_VERIFY:
-        return rsa_verify(s, op);
+        return rsa_verify(s, worker, op);
     default:
         return VIRTIO_CRYPTO_NOTSUPP;
     }

@@ -201,26 +201,45 @@ uint8_t vc__ossl_cipher_run(struct vc__ossl_cipher *c, unsigned w, const struct 
     uint32_t ivlen = c->alg->cap.iv_min;
     EVP_CIPHER_CTX *ctx = c->ctx[w];
 
-    if (!vc_ok(vc_sg_read(iv, 0, ivb, ivlen)))
-        return VIRTIO_CRYPTO_ERR;
+    /* EVP copies the IV during init (and 3DES-CTR copies it first thing),
+     * so a pointer into a one-piece iv does as well as a copy. ECB has no
+     * IV: NULL. */
+    const uint8_t *ivp = ivlen == 0 ? NULL : vc__sg_head(iv, ivlen);
+    if (ivlen != 0 && ivp == NULL) {
+        if (ivlen > sizeof ivb || !vc_ok(vc_sg_read(iv, 0, ivb, ivlen)))
+            return VIRTIO_CRYPTO_ERR;
+        ivp = ivb;
+    }
     struct vc__rcur s, d;
-    vc__rcur_init(&s, src, soff, len);
-    vc__rcur_init(&d, dst, doff, len);
     switch (c->alg->kind) {
     case VC_K_3DES_CTR:
-        return run_3des_ctr(ctx, ivb, &s, &d);
+        vc__rcur_init(&s, src, soff, len);
+        vc__rcur_init(&d, dst, doff, len);
+        return run_3des_ctr(ctx, ivp, &s, &d);
     case VC_K_XTS:
-        if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, ivb, -1) != 1)
+        if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, ivp, -1) != 1)
             return VIRTIO_CRYPTO_ERR;
         return run_xts(c, w, src, soff, dst, doff, len);
     case VC_K_CIPHER: {
         int outl;
         uint8_t fin[32];
-        if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, ivlen ? ivb : NULL, -1) != 1)
+        if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, ivp, -1) != 1)
             return VIRTIO_CRYPTO_ERR;
-        unsigned block = c->alg->cap.block ? c->alg->cap.block : 1;
-        if (!vc__ossl_stream(ctx, block, &s, &d) || EVP_CipherFinal_ex(ctx, fin, &outl) != 1 ||
-            outl != 0)
+        /* One piece each way: a single update (len is a whole number of
+         * blocks, vc__ossl_cipher_check saw to that). */
+        uint8_t *sp = vc__sg_head(src, soff + len), *dp = vc__sg_head(dst, doff + len);
+        if (sp != NULL && dp != NULL && len <= (1u << 30)) {
+            if (len > 0 && (EVP_CipherUpdate(ctx, dp + doff, &outl, sp + soff, (int)len) != 1 ||
+                            (uint64_t)outl != len))
+                return VIRTIO_CRYPTO_ERR;
+        } else {
+            unsigned block = c->alg->cap.block ? c->alg->cap.block : 1;
+            vc__rcur_init(&s, src, soff, len);
+            vc__rcur_init(&d, dst, doff, len);
+            if (!vc__ossl_stream(ctx, block, &s, &d))
+                return VIRTIO_CRYPTO_ERR;
+        }
+        if (EVP_CipherFinal_ex(ctx, fin, &outl) != 1 || outl != 0)
             return VIRTIO_CRYPTO_ERR;
         return VIRTIO_CRYPTO_OK;
     }

@@ -8,8 +8,8 @@
  *   2. the opcode: one the spec does not define for the data queue (or an
  *      IPsec one) is NOTSUPP;
  *   3. a defined data opcode of another service is ERR, and so is a
- *      request above max_size (iv + aad + src + dst + digest, 64-bit
- *      saturating sum; the config field is "the maximum size of the
+ *      request above max_size (iv + aad + src + dst + digest, summed
+ *      without wrapping; the config field is "the maximum size of the
  *      variable-length parameters");
  *   4. a direction that differs from the session's (CIPHER_DECRYPT on an
  *      encrypt session, AEAD and chains likewise) is ERR, because the
@@ -42,6 +42,7 @@ enum sess_kind { S_CIPHER, S_CHAIN, S_AUTH, S_AEAD, S_AK };
 struct vc_engine_sess {
     enum sess_kind kind;
     uint32_t service;
+    uint32_t dir; /* CIPHER, CHAIN, AEAD: the direction the contexts are keyed for */
     union {
         struct vc__ossl_cipher *cipher;
         struct vc__ossl_chain *chain;
@@ -168,6 +169,13 @@ static uint8_t ossl_sess_create(struct vc_engine *ve, const struct vc_sess_param
         OPENSSL_free(s);
         return st;
     }
+    /* Cached so that the op dispatch needs no call to find it. */
+    if (s->kind == S_CIPHER)
+        s->dir = vc__ossl_cipher_dir(s->u.cipher);
+    else if (s->kind == S_CHAIN)
+        s->dir = vc__ossl_chain_dir(s->u.chain);
+    else if (s->kind == S_AEAD)
+        s->dir = vc__ossl_aead_dir(s->u.aead);
     *out = s;
     return VIRTIO_CRYPTO_OK;
 }
@@ -198,75 +206,70 @@ static void ossl_sess_destroy(struct vc_engine *e, struct vc_engine_sess *s)
     OPENSSL_free(s);
 }
 
-/* Data opcodes the spec defines, by service. */
-static bool known_opcode(uint32_t opcode, uint32_t *service)
+/* True if the variable-length parts fit in max (the sum may not wrap:
+ * CVE-2017-5931 is the wrapped version). Subtracting from what is left
+ * checks that without an overflow test per addition. */
+static bool within_max(const struct vc_engine_op *op, uint64_t max)
 {
-    static const uint32_t ops[] = {
-        VIRTIO_CRYPTO_CIPHER_ENCRYPT,    VIRTIO_CRYPTO_CIPHER_DECRYPT,
-        VIRTIO_CRYPTO_HASH,              VIRTIO_CRYPTO_MAC,
-        VIRTIO_CRYPTO_AEAD_ENCRYPT,      VIRTIO_CRYPTO_AEAD_DECRYPT,
-        VIRTIO_CRYPTO_AKCIPHER_ENCRYPT,  VIRTIO_CRYPTO_AKCIPHER_DECRYPT,
-        VIRTIO_CRYPTO_AKCIPHER_SIGN,     VIRTIO_CRYPTO_AKCIPHER_VERIFY,
-    };
-    for (size_t i = 0; i < VC_ARRAY_SIZE(ops); i++) {
-        if (ops[i] == opcode) {
-            *service = opcode >> 8;
-            return true;
-        }
-    }
-    return false;
+    uint64_t left = max;
+    if (op->iv.len > left)
+        return false;
+    left -= op->iv.len;
+    if (op->aad.len > left)
+        return false;
+    left -= op->aad.len;
+    if (op->src.len > left)
+        return false;
+    left -= op->src.len;
+    if (op->dst.len > left)
+        return false;
+    left -= op->dst.len;
+    return op->digest.len <= left;
 }
 
-static uint32_t opcode_dir(uint32_t opcode)
-{
-    return (opcode & 0xff) == 0 ? VIRTIO_CRYPTO_OP_ENCRYPT : VIRTIO_CRYPTO_OP_DECRYPT;
-}
-
-/* Sum of all variable-length parts, saturating instead of wrapping
- * (CVE-2017-5931 is the wrapped version). */
-static uint64_t total_len(const struct vc_engine_op *op)
-{
-    const uint64_t parts[] = {op->iv.len, op->aad.len, op->src.len, op->dst.len, op->digest.len};
-    uint64_t sum = 0;
-    for (size_t i = 0; i < VC_ARRAY_SIZE(parts); i++) {
-        if (parts[i] > UINT64_MAX - sum)
-            return UINT64_MAX;
-        sum += parts[i];
-    }
-    return sum;
-}
-
+/* The order of the checks is the one in the notes at the top. */
 static uint8_t ossl_op(struct vc_engine *ve, struct vc_engine_sess *s, unsigned worker,
                        struct vc_engine_op *op)
 {
     struct ossl_engine *e = eng(ve);
-    uint32_t service;
+    uint32_t dir = VIRTIO_CRYPTO_OP_ENCRYPT;
 
     if (s == NULL)
         return VIRTIO_CRYPTO_INVSESS;
     if (op == NULL || worker >= e->nworkers)
         return VIRTIO_CRYPTO_ERR;
     op->dst_written = 0;
-    if (!known_opcode(op->opcode, &service))
+    /* The data opcodes the spec defines (the service is the high byte),
+     * and the direction of those that have one. */
+    switch (op->opcode) {
+    case VIRTIO_CRYPTO_CIPHER_DECRYPT:
+    case VIRTIO_CRYPTO_AEAD_DECRYPT:
+        dir = VIRTIO_CRYPTO_OP_DECRYPT;
+        break;
+    case VIRTIO_CRYPTO_CIPHER_ENCRYPT:
+    case VIRTIO_CRYPTO_AEAD_ENCRYPT:
+    case VIRTIO_CRYPTO_HASH:
+    case VIRTIO_CRYPTO_MAC:
+    case VIRTIO_CRYPTO_AKCIPHER_ENCRYPT:
+    case VIRTIO_CRYPTO_AKCIPHER_DECRYPT:
+    case VIRTIO_CRYPTO_AKCIPHER_SIGN:
+    case VIRTIO_CRYPTO_AKCIPHER_VERIFY:
+        break;
+    default:
         return VIRTIO_CRYPTO_NOTSUPP;
-    if (service != s->service || total_len(op) > e->max_size)
+    }
+    if ((op->opcode >> 8) != s->service || !within_max(op, e->max_size))
         return VIRTIO_CRYPTO_ERR;
 
     switch (s->kind) {
     case S_CIPHER:
-        if (opcode_dir(op->opcode) != vc__ossl_cipher_dir(s->u.cipher))
-            return VIRTIO_CRYPTO_ERR;
-        return vc__ossl_cipher_op(s->u.cipher, worker, op);
+        return dir != s->dir ? VIRTIO_CRYPTO_ERR : vc__ossl_cipher_op(s->u.cipher, worker, op);
     case S_CHAIN:
-        if (opcode_dir(op->opcode) != vc__ossl_chain_dir(s->u.chain))
-            return VIRTIO_CRYPTO_ERR;
-        return vc__ossl_chain_run(s->u.chain, worker, op);
+        return dir != s->dir ? VIRTIO_CRYPTO_ERR : vc__ossl_chain_run(s->u.chain, worker, op);
     case S_AUTH:
         return vc__ossl_auth_op(s->u.auth, worker, op);
     case S_AEAD:
-        if (opcode_dir(op->opcode) != vc__ossl_aead_dir(s->u.aead))
-            return VIRTIO_CRYPTO_ERR;
-        return vc__ossl_aead_run(s->u.aead, worker, op);
+        return dir != s->dir ? VIRTIO_CRYPTO_ERR : vc__ossl_aead_run(s->u.aead, worker, op);
     case S_AK:
         return vc__ossl_ak_op(s->u.ak, worker, op);
     default:

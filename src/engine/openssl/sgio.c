@@ -100,6 +100,16 @@ bool vc__ossl_stream(void *evp_cipher_ctx, unsigned block, struct vc__rcur *src,
 
     if (block == 0 || block > sizeof bounce)
         return false;
+    /* Single piece in and out, whole blocks: one call, no bookkeeping. */
+    n = vc__rcur_peek(src, &in);
+    if (n > 0 && n == src->left && n <= PIECE_MAX && (block == 1 || n % block == 0) &&
+        vc__rcur_peek(dst, &out) >= n) {
+        if (EVP_CipherUpdate(ctx, out, &outl, in, (int)n) != 1 || (size_t)outl != n)
+            return false;
+        vc__rcur_skip(src, n);
+        vc__rcur_skip(dst, n);
+        return true;
+    }
     while ((n = vc__rcur_next(src, &in, PIECE_MAX)) > 0) {
         while (n > 0) {
             size_t room = vc__rcur_peek(dst, &out);

@@ -115,6 +115,16 @@ static inline size_t vc__rcur_next(struct vc__rcur *c, uint8_t **p, size_t max)
     vc__rcur_skip(c, take);
     return take;
 }
+
+/* Fast-path test: a pointer to bytes [0, len) of sg when they all sit in its
+ * first piece (the common single-descriptor case), else NULL. len must be
+ * <= sg->len; a len of 0 may give either answer. Lets the hot paths skip a
+ * cursor walk or a copy through a stack buffer. */
+static inline uint8_t *vc__sg_head(const struct vc_sg *sg, uint64_t len)
+{
+    return sg->cnt > 0 && sg->iov[0].len >= len ? sg->iov[0].base : NULL;
+}
+
 /* Copy n bytes out of / into the cursor, advancing. Return false if fewer
  * than n bytes are left (nothing sensible was done then). */
 bool vc__rcur_read(struct vc__rcur *c, uint8_t *dst, size_t n);
@@ -125,7 +135,9 @@ void vc__sg_copy(const struct vc_sg *dst, uint64_t doff, const struct vc_sg *src
                  uint64_t len);
 
 /* Runs every byte of src through an initialised EVP cipher context into
- * dst (same length), one EVP_CipherUpdate per piece. block is the output
+ * dst (src->left bytes; dst may have more room left, which stays
+ * unwritten and where dst's cursor ends up), one EVP_CipherUpdate per piece
+ * (just one when src and dst each take it in one piece). block is the output
  * granularity (cipher block for ECB/CBC without padding, 1 for stream
  * modes); output blocks that straddle dst pieces go through a bounce
  * buffer. Returns false on any OpenSSL failure or unexpected output size. */
@@ -168,10 +180,12 @@ void vc__ossl_auth_free(struct vc__ossl_auth *a);
 uint32_t vc__ossl_auth_len(const struct vc__ossl_auth *a);
 /* Checks iv/total-length rules (GMAC IV, CBC-MAC block multiple). */
 uint8_t vc__ossl_auth_check(const struct vc__ossl_auth *a, uint64_t iv_len, uint64_t total);
-/* Hashes aad (may be NULL) then data[off, +len) into out[0, auth_len). */
+/* Hashes aad (may be NULL) then data[off, +len) into out[0, auth_len):
+ * exactly vc__ossl_auth_len(a) bytes are written (out may point into guest
+ * memory of just that size). */
 uint8_t vc__ossl_auth_run(struct vc__ossl_auth *a, unsigned w, const struct vc_sg *iv,
                           const struct vc_sg *aad, const struct vc_sg *data, uint64_t off,
-                          uint64_t len, uint8_t out[VC_ENGINE_MAX_DIGEST]);
+                          uint64_t len, uint8_t *out);
 
 /* ---- AEAD (aead.c) */
 struct vc__ossl_aead;
