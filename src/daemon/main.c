@@ -69,6 +69,13 @@ static void close_conn(struct dsock *s)
     vc_vu_conn_free(s->conn);
     s->conn = NULL;
     VC_INFO("%s: frontend disconnected", s->dev->name);
+    /* An inherited --fd connection cannot come back: once no device has a
+     * connection or a listening socket, there is nothing left to serve. */
+    bool alive = false;
+    for (uint32_t i = 0; i < g.n; i++)
+        alive |= g.s[i].conn != NULL || g.s[i].listen_fd >= 0;
+    if (!alive)
+        vc_loop_stop(g.loop);
 }
 
 static void on_conn(void *arg, int fd, uint32_t events)

@@ -222,6 +222,13 @@ void vc_ctrlq_handle(const struct vc_ctrlq_ctx *ctx, const struct vc_sg *rd,
     /* Keys follow the fixed part; they must be inside the readable bytes. */
     if (st == VIRTIO_CRYPTO_OK && (uint64_t)fixed_len + k1 + k2 > rd->len)
         st = VIRTIO_CRYPTO_ERR;
+    if (st == VIRTIO_CRYPTO_OK && p.service == VIRTIO_CRYPTO_SERVICE_MAC) {
+        /* Not advertised in the config space: no IV in a MAC request. */
+        const struct vc_algo_cap *cap =
+            vc_engine_find_cap(vc_engine_caps(ctx->sessions->engine), p.service, p.u.mac.algo);
+        if (cap && cap->iv_max > 0)
+            st = VIRTIO_CRYPTO_NOTSUPP;
+    }
     uint64_t id = 0;
     if (st == VIRTIO_CRYPTO_OK) {
         uint8_t *key1 = ctx->key_scratch, *key2 = ctx->key_scratch + k1;

@@ -383,6 +383,10 @@ static uint8_t submit(struct vc_qp *qp, struct vc_op *op, uint16_t head)
     uint32_t service = op->opcode >> 8;
     if (!known_opcode(op->opcode))
         return VC_OP_STATUS_INVALID;
+    /* HASH and MAC requests carry no IV: refuse one rather than drop it. */
+    if ((service == VIRTIO_CRYPTO_SERVICE_HASH || service == VIRTIO_CRYPTO_SERVICE_MAC) &&
+        op->iv_len != 0)
+        return VC_OP_STATUS_INVALID;
     bool sl_mode = (d->info.stateless >> service) & 1;
     if (s) {
         if (s->dev != d || s->service != service)

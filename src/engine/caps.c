@@ -38,6 +38,11 @@ void vc_engine_caps_derive(struct vc_engine_caps *c)
                 c->hash_algo |= 1u << a->algo;
             break;
         case VIRTIO_CRYPTO_SERVICE_MAC:
+            /* A virtio MAC request has no IV field ("Device Operation / MAC
+             * Service Operation"), so a MAC that needs one (GMAC) is usable
+             * through the engine API only, never through the device. */
+            if (a->iv_max > 0)
+                continue;
             set_bit64(&c->mac_algo_l, &c->mac_algo_h, a->algo);
             c->max_auth_key_len = VC_MAX(c->max_auth_key_len, a->key_max);
             break;

@@ -291,7 +291,7 @@ TEST(config_honoured_locally)
     struct vc_session *gs = mk_aead(d, VIRTIO_CRYPTO_OP_ENCRYPT);
     static uint8_t huge[64 * 1024], out[64 * 1024 + 16];
     uint8_t iv[12] = {0};
-    struct vc_op ops[4];
+    struct vc_op ops[5];
     memset(ops, 0, sizeof(ops));
     /* stateless without its parameters */
     ops[0] = (struct vc_op){.session = NULL, .opcode = VIRTIO_CRYPTO_AEAD_ENCRYPT, .iv = iv,
@@ -307,14 +307,21 @@ TEST(config_honoured_locally)
     /* opcode of another service than the session's */
     ops[3] = (struct vc_op){.session = gs, .opcode = VIRTIO_CRYPTO_HASH, .src = huge,
                             .src_len = 16, .digest = out, .digest_len = 32};
-    struct vc_op *v[4] = {&ops[0], &ops[1], &ops[2], &ops[3]}, *done[4];
-    EXPECT_EQ(vc_enqueue_burst(qp, v, 4), 4);
-    EXPECT_EQ(drain(qp, done, 4), 4);
+    /* an IV on a HASH request (virtio has no field for it) */
+    static const struct vc_session_params sha = {.service = VIRTIO_CRYPTO_SERVICE_HASH,
+                                                 .u.hash.algo = VIRTIO_CRYPTO_HASH_SHA_256};
+    ops[4] = (struct vc_op){.stateless = &sha, .opcode = VIRTIO_CRYPTO_HASH, .iv = iv,
+                            .iv_len = 12, .src = huge, .src_len = 16, .digest = out,
+                            .digest_len = 32};
+    struct vc_op *v[5] = {&ops[0], &ops[1], &ops[2], &ops[3], &ops[4]}, *done[5];
+    EXPECT_EQ(vc_enqueue_burst(qp, v, 5), 5);
+    EXPECT_EQ(drain(qp, done, 5), 5);
     EXPECT_EQ(ops[0].status, VC_OP_STATUS_INVALID);
     EXPECT_EQ(ops[1].status, VC_OP_STATUS_TOO_BIG);
     EXPECT_EQ(ops[2].status, VC_OP_STATUS_INVALID);
     EXPECT_EQ(ops[3].status, VC_OP_STATUS_INVALID);
-    EXPECT_EQ(vc_dequeue_burst(qp, done, 4), 0);
+    EXPECT_EQ(ops[4].status, VC_OP_STATUS_INVALID);
+    EXPECT_EQ(vc_dequeue_burst(qp, done, 5), 0);
     EXPECT_EQ(vc_qp_inflight(qp), 0);
     vc_dev_close(d);
 }

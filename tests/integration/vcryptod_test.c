@@ -633,6 +633,45 @@ TEST(hostile_messages_fds_flat)
     EXPECT(second_frontend_ok());
 }
 
+/* QEMU's backend program conventions: --print-capabilities and --fd. */
+TEST(backend_program_conventions)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "%s --print-capabilities", g_bin);
+    FILE *f = popen(cmd, "r");
+    char out[256] = {0};
+    size_t n = f ? fread(out, 1, sizeof(out) - 1, f) : 0;
+    EXPECT(f && pclose(f) == 0);
+    EXPECT(n > 0 && strstr(out, "\"type\": \"crypto\"") != NULL);
+
+    int sv[2];
+    EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        close(sv[0]);
+        char fdarg[16];
+        snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
+        execl(g_bin, g_bin, "--fd", fdarg, (char *)NULL);
+        _exit(127);
+    }
+    close(sv[1]);
+    struct peer p = {0};
+    vu_client_from_fd(&p.c, sv[0]);
+    p.c.timeout_ms = 3000;
+    uint64_t q = 0;
+    EXPECT_EQ(vu_client_setup(&p.c, PROTO, NULL, NULL, &q), 0);
+    EXPECT(q >= 1);
+    int64_t id = aes_cbc_session(&p, VIRTIO_CRYPTO_OP_ENCRYPT, VU_LAYOUT_C, 16);
+    EXPECT(id >= 0);
+    vu_client_close(&p.c);
+    /* The frontend went away: an --fd daemon has nothing left to serve and
+     * exits by itself. */
+    int st = 0;
+    EXPECT_EQ(waitpid(pid, &st, 0), pid);
+    EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 TEST(sigterm_clean_shutdown)
 {
     peer_close(&p1);
@@ -671,6 +710,7 @@ int main(int argc, char **argv)
     RUN(stats_socket_reports);
     RUN(hostile_ring_corruption_and_reconnect);
     RUN(hostile_messages_fds_flat);
+    RUN(backend_program_conventions);
     RUN(sigterm_clean_shutdown);
     rmdir(g_dir);
     return TEST_DONE();

@@ -61,7 +61,8 @@ struct kat_sg {
  * an existing directory. */
 const char *kat_dir(int argc, char **argv);
 
-/* An OpenSSL engine instance with 2 workers; NULL on failure. */
+/* The engine under test, with 2 workers: vc_engine_openssl, or libvcrypto
+ * per VC_KAT_BACKEND (tests/testlib/drv_engine.h). NULL on failure. */
 struct vc_engine *kat_engine(void);
 
 /* Opens dir/name into f (zeroing its counters). false if it cannot be

@@ -137,6 +137,14 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < VC_ARRAY_SIZE(files); i++) {
         g_algo = files[i].algo;
         g_full = files[i].full;
+        /* The engine takes GMAC's IV in op.iv; a virtio MAC request has no
+         * IV field, so backends behind virtio (tests/testlib/drv_engine.h)
+         * do not offer GMAC at all. */
+        if (g_algo == VIRTIO_CRYPTO_MAC_GMAC_AES &&
+            !wp_cap(&c, VIRTIO_CRYPTO_SERVICE_MAC, g_algo)) {
+            wp_file_na(&c, files[i].file, "virtio MAC requests carry no IV (AES-GMAC)");
+            continue;
+        }
         wp_file(&c, files[i].file, run_group);
     }
     for (size_t i = 0; i < VC_ARRAY_SIZE(sha3); i++)
