@@ -248,7 +248,10 @@ TEST(caps_config_masks)
     EXPECT_EQ(c->cipher_algo_h, 0);
     EXPECT_EQ(c->hash_algo, 0x1ffeu); /* MD5 .. SHAKE256 */
     EXPECT_EQ(c->mac_algo_l, 0x7eu | 1u << 25 | 1u << 26);
-    EXPECT_EQ(c->mac_algo_h, 1u << (41 - 32) | 1u << (49 - 32) | 1u << (53 - 32));
+    /* GMAC-AES (41) is in the engine's table but not in the config mask:
+     * a virtio MAC request has no IV field. */
+    EXPECT(vc_engine_find_cap(c, VIRTIO_CRYPTO_SERVICE_MAC, VIRTIO_CRYPTO_MAC_GMAC_AES) != NULL);
+    EXPECT_EQ(c->mac_algo_h, 1u << (49 - 32) | 1u << (53 - 32));
     EXPECT_EQ(c->aead_algo, 0xeu);
     uint32_t svc = 1u << VIRTIO_CRYPTO_SERVICE_CIPHER | 1u << VIRTIO_CRYPTO_SERVICE_HASH |
                    1u << VIRTIO_CRYPTO_SERVICE_MAC | 1u << VIRTIO_CRYPTO_SERVICE_AEAD;
