@@ -112,6 +112,10 @@ static int b_vring_start(void *ctx, const struct vc_vu_vring *vr)
     w->iov_max = q->iov_max;
     w->stats = &q->stats;
     w->on_broken = on_broken;
+    /* The device's limits are shared evenly by its data queues. */
+    w->rate_ops = q->is_ctrl ? 0 : (d->cfg.rate_ops + d->cfg.num_queues - 1) / d->cfg.num_queues;
+    w->rate_bytes =
+        q->is_ctrl ? 0 : (d->cfg.rate_bytes + d->cfg.num_queues - 1) / d->cfg.num_queues;
     w->handle = q->is_ctrl ? handle_ctrl : handle_data;
     w->arg = q;
     int err = vc_qworker_start(w);
@@ -282,6 +286,7 @@ void vc_ddev_stats_json(struct vc_ddev *d, struct vc_jbuf *b)
         vc_jbuf_u64(b, "kicks", vc_stat_get(&q->stats.kicks));
         vc_jbuf_u64(b, "notifies", vc_stat_get(&q->stats.notifies));
         vc_jbuf_u64(b, "broken_events", vc_stat_get(&q->stats.broken));
+        vc_jbuf_u64(b, "throttled_ns", vc_stat_get(&q->stats.throttled_ns));
         vc_jbuf_obj_open(b, "status");
         for (uint32_t s = 0; s <= VIRTIO_CRYPTO_MAX_STATUS; s++)
             vc_jbuf_u64(b, status_names[s], vc_stat_get(&q->stats.status[s]));

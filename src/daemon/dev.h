@@ -43,6 +43,8 @@ struct vc_ddev_cfg {
     uint32_t max_sessions; /* per-device session cap */
     uint64_t max_size;     /* advertised/enforced max_size */
     uint32_t poll_us;      /* busy-poll this long before sleeping on the kick fd */
+    uint64_t rate_ops;     /* per-device request rate limit (per second; 0 = none) */
+    uint64_t rate_bytes;   /* per-device source-byte rate limit (per second; 0 = none) */
     enum vc_vu_layout layout;
 };
 

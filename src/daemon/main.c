@@ -53,6 +53,8 @@ static void usage(FILE *f)
             "  --max-sessions N     session cap per device (default 1024)\n"
             "  --max-size BYTES     max_size per request (default 1048576)\n"
             "  --poll-us N          busy-poll N microseconds before sleeping (default 0)\n"
+            "  --rate-ops N         per-device limit, requests per second (default none)\n"
+            "  --rate-bytes N       per-device limit, source bytes per second (default none)\n"
             "  --session-layout L   auto|a|b for 632-byte session messages (default auto)\n"
             "  --ctl-socket PATH    statistics socket (JSON, see docs/STATS.md)\n"
             "  -v                   more logging (repeat for debug)\n"
@@ -160,7 +162,19 @@ static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 
 int main(int argc, char **argv)
 {
-    enum { O_SOCK = 256, O_FD, O_CAPS, O_QUEUES, O_MAXS, O_MAXSIZE, O_POLL, O_LAYOUT, O_CTL };
+    enum {
+        O_SOCK = 256,
+        O_FD,
+        O_CAPS,
+        O_QUEUES,
+        O_MAXS,
+        O_MAXSIZE,
+        O_POLL,
+        O_LAYOUT,
+        O_CTL,
+        O_RATE_OPS,
+        O_RATE_BYTES
+    };
     static const struct option opts[] = {
         {"socket-path", required_argument, NULL, O_SOCK},
         {"fd", required_argument, NULL, O_FD},
@@ -171,12 +185,14 @@ int main(int argc, char **argv)
         {"poll-us", required_argument, NULL, O_POLL},
         {"session-layout", required_argument, NULL, O_LAYOUT},
         {"ctl-socket", required_argument, NULL, O_CTL},
+        {"rate-ops", required_argument, NULL, O_RATE_OPS},
+        {"rate-bytes", required_argument, NULL, O_RATE_BYTES},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *paths[MAX_DEVS];
     uint32_t npaths = 0, nq = 1, max_sess = 1024, poll_us = 0, inherited_fd = UINT32_MAX;
-    uint64_t max_size = 1u << 20;
+    uint64_t max_size = 1u << 20, rate_ops = 0, rate_bytes = 0;
     const char *ctl = NULL;
     enum vc_vu_layout layout = VC_VU_LAYOUT_AUTO;
     int verbose = 0, c;
@@ -239,6 +255,18 @@ int main(int argc, char **argv)
         case O_CTL:
             ctl = optarg;
             break;
+        case O_RATE_OPS:
+        case O_RATE_BYTES: {
+            char *end;
+            errno = 0;
+            unsigned long long r = strtoull(optarg, &end, 0);
+            if (errno || *end || *optarg == '-') {
+                fprintf(stderr, "vcryptod: bad rate %s\n", optarg);
+                return 2;
+            }
+            *(c == O_RATE_OPS ? &rate_ops : &rate_bytes) = r;
+            break;
+        }
         case 'v':
             verbose++;
             break;
@@ -271,7 +299,8 @@ int main(int argc, char **argv)
         char name[64];
         snprintf(name, sizeof(name), "dev%u", i);
         struct vc_ddev_cfg cfg = {.name = name, .num_queues = nq, .max_sessions = max_sess,
-                                  .max_size = max_size, .poll_us = poll_us, .layout = layout};
+                                  .max_size = max_size, .poll_us = poll_us, .layout = layout,
+                                  .rate_ops = rate_ops, .rate_bytes = rate_bytes};
         int err = vc_ddev_new(&cfg, &s->dev);
         if (err) {
             fprintf(stderr, "vcryptod: device: %s\n", vc_strerror(err));

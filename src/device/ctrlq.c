@@ -168,6 +168,7 @@ void vc_ctrlq_handle(const struct vc_ctrlq_ctx *ctx, const struct vc_sg *rd,
     res->used_len = 0;
     res->no_status = false;
     res->flush = true; /* control requests are answered one by one */
+    res->cost_bytes = 0;
 
     uint32_t opcode = 0;
     bool have_hdr = rd->len >= CTRL_HDR && vc_ok(vc_sg_read(rd, 0, fixed, CTRL_HDR));

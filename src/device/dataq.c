@@ -439,6 +439,7 @@ void vc_dataq_handle(const struct vc_dataq_ctx *ctx, const struct vc_sg *rd,
     res->used_len = 0;
     res->no_status = false;
     res->flush = false;
+    res->cost_bytes = 0;
     if (wr->len == 0) {
         /* Nowhere to put the inhdr: this is a ring-level error. */
         res->no_status = true;
@@ -455,6 +456,7 @@ void vc_dataq_handle(const struct vc_dataq_ctx *ctx, const struct vc_sg *rd,
     (void)vc_sg_write(wr, wr->len - 1, &st, 1).err;
     res->status = st;
     res->used_len = (uint32_t)VC_MIN(written + 1, wr->len);
+    res->cost_bytes = src_bytes;
     if (stats) {
         vc_stat_add(&stats->requests, 1);
         vc_stat_add(&stats->status[st <= VIRTIO_CRYPTO_MAX_STATUS ? st : VIRTIO_CRYPTO_ERR], 1);

@@ -61,6 +61,7 @@ struct vc_req_result {
     bool no_status;    /* no writable byte for the status: ring-level error */
     uint32_t used_len; /* bytes written into wr, for the used ring */
     bool flush;        /* slow request: publish completions now */
+    uint64_t cost_bytes; /* source bytes processed, for rate limits */
 };
 
 /* Allocates scratch for requests of at most max_segs descriptors per side.

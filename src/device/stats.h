@@ -17,6 +17,7 @@ struct vc_qstats {
     _Atomic uint64_t kicks;
     _Atomic uint64_t notifies;
     _Atomic uint64_t broken; /* times the ring was found corrupt */
+    _Atomic uint64_t throttled_ns; /* time spent waiting for rate-limit tokens */
 };
 
 static inline void vc_stat_add(_Atomic uint64_t *c, uint64_t v)

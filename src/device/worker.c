@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/evfd.h"
@@ -33,6 +34,30 @@ static void flush(struct vc_qworker *w, struct batch *b)
     }
 }
 
+/* Waits ns (in slices, so a stop request is seen within 10 ms). */
+static void throttle_wait(struct vc_qworker *w, uint64_t ns)
+{
+    if (w->stats)
+        vc_stat_add(&w->stats->throttled_ns, ns);
+    while (ns > 0 && !atomic_load_explicit(&w->stop, memory_order_relaxed)) {
+        uint64_t slice = ns < 10000000u ? ns : 10000000u;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)slice};
+        nanosleep(&ts, NULL);
+        ns -= slice;
+    }
+}
+
+/* Tokens for one finished request; returns the time to wait (0 = none). */
+static uint64_t charge(struct vc_qworker *w, const struct vc_req_result *res)
+{
+    if (!w->rate_ops && !w->rate_bytes)
+        return 0;
+    uint64_t now = vc_now_ns();
+    uint64_t a = vc_tbucket_take(&w->tb_ops, 1, now);
+    uint64_t b = vc_tbucket_take(&w->tb_bytes, res->cost_bytes, now);
+    return a > b ? a : b;
+}
+
 /* Drains the ring once. Returns false if the ring is broken. */
 static bool drain(struct vc_qworker *w)
 {
@@ -55,10 +80,14 @@ static bool drain(struct vc_qworker *w)
             VC_WARN("queue worker: request without room for a status byte");
         b.done[b.n].head = elem.head;
         b.done[b.n].len = res.used_len;
+        uint64_t wait = charge(w, &res);
         /* A slow request (RSA, ECDSA) publishes what is done so far, so
-         * fast requests batched before it are not held back. */
-        if (++b.n == BATCH || res.flush)
+         * fast requests batched before it are not held back; so does a
+         * queue that must wait for rate-limit tokens. */
+        if (++b.n == BATCH || res.flush || wait)
             flush(w, &b);
+        if (wait)
+            throttle_wait(w, wait);
     }
     flush(w, &b);
     return true;
@@ -122,6 +151,9 @@ int vc_qworker_start(struct vc_qworker *w)
     if (w->running || !w->handle || !w->vq || !w->iov)
         return VC_EINVAL;
     atomic_store(&w->stop, false);
+    uint64_t now = vc_now_ns();
+    vc_tbucket_init(&w->tb_ops, w->rate_ops, 0, now);
+    vc_tbucket_init(&w->tb_bytes, w->rate_bytes, 0, now);
     w->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (w->stop_fd < 0)
         return VC_ENOMEM;

@@ -7,6 +7,10 @@
  * re-enable kicks and re-check the ring to close the race with a driver that
  * published meanwhile; sleep on the kick eventfd.
  *
+ * Rate limits (rate_ops, rate_bytes): after each request the worker takes
+ * tokens; when a bucket is in debt it publishes what is done and waits until
+ * the debt is repaid before serving the queue again (hostile-inputs #38).
+ *
  * A corrupt ring (vc_vq_pop returns VC_EBROKEN) stops only this queue: the
  * worker signals err_fd, calls on_broken once and waits to be stopped.
  *
@@ -28,6 +32,7 @@
 
 #include "device/dataq.h"
 #include "device/stats.h"
+#include "device/throttle.h"
 #include "virtq/vq.h"
 
 typedef void (*vc_qworker_handle_fn)(void *arg, const struct vc_sg *rd, const struct vc_sg *wr,
@@ -47,7 +52,10 @@ struct vc_qworker {
     void *arg;
     struct vc_qstats *stats;     /* may be NULL */
     void (*on_broken)(void *arg); /* may be NULL */
+    uint64_t rate_ops;           /* requests per second; 0 = unlimited */
+    uint64_t rate_bytes;         /* source bytes per second; 0 = unlimited */
     /* private */
+    struct vc_tbucket tb_ops, tb_bytes;
     pthread_t thread;
     atomic_bool stop;
     int stop_fd;

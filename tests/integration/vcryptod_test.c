@@ -14,6 +14,7 @@
 #include <endian.h>
 #include <openssl/evp.h>
 #include <signal.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
@@ -183,8 +184,17 @@ static void send_cipher(struct peer *p, struct creq *r, int timeout_ms)
     else
         drv_post(&p->d, &p->brk, bz, 4, false);
     drv_kick(&p->d);
+    if (timeout_ms == 0)
+        return; /* post only; the caller collects completions */
     uint32_t id;
     r->completed = drv_wait_used(&p->d, timeout_ms, &id, &r->used_len);
+}
+
+static uint64_t ms_now_test(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void ref_cbc(const uint8_t *iv, const uint8_t *in, uint32_t n, uint8_t *out, int enc)
@@ -672,6 +682,64 @@ TEST(backend_program_conventions)
     EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+/* hostile-inputs #38: a guest flooding its device is slowed to the
+ * configured rate; another guest of the same daemon is served meanwhile. */
+TEST(rate_limit_isolates_a_flooding_guest)
+{
+    char sa[80], sb[80];
+    snprintf(sa, sizeof(sa), "%s/rl-a.sock", g_dir);
+    snprintf(sb, sizeof(sb), "%s/rl-b.sock", g_dir);
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        execl(g_bin, g_bin, "--socket-path", sa, "--socket-path", sb, "--rate-ops", "6",
+              (char *)NULL);
+        _exit(127);
+    }
+    struct peer a, b;
+    EXPECT_EQ(peer_open(&a, sa), 0);
+    EXPECT_EQ(peer_open(&b, sb), 0);
+    int64_t ia = aes_cbc_session(&a, VIRTIO_CRYPTO_OP_ENCRYPT, VU_LAYOUT_B, 16);
+    int64_t ib = aes_cbc_session(&b, VIRTIO_CRYPTO_OP_ENCRYPT, VU_LAYOUT_B, 16);
+    EXPECT(ia >= 0 && ib >= 0);
+    /* 12 requests on A (5 descriptors each: 60 of the ring's 64): the
+     * first 6 (one second's burst) pass at once, the next 6 take about a
+     * second in all. */
+    uint8_t iv[16] = {0}, src[16] = {0};
+    struct creq r[12];
+    uint64_t t0 = ms_now_test();
+    for (int i = 0; i < 12; i++) {
+        r[i] = (struct creq){.opcode = VIRTIO_CRYPTO_CIPHER_ENCRYPT, .iv_len = 16,
+                             .src_len = 16, .dst_len = 16,
+                             .op_type = VIRTIO_CRYPTO_SYM_OP_CIPHER, .sid = (uint64_t)ia,
+                             .iv = iv, .src = src};
+        send_cipher(&a, &r[i], 0); /* post only */
+    }
+    /* B is served while A is still being throttled. */
+    struct creq rb = {.opcode = VIRTIO_CRYPTO_CIPHER_ENCRYPT, .iv_len = 16, .src_len = 16,
+                      .dst_len = 16, .op_type = VIRTIO_CRYPTO_SYM_OP_CIPHER,
+                      .sid = (uint64_t)ib, .iv = iv, .src = src};
+    send_cipher(&b, &rb, 3000);
+    EXPECT(rb.completed);
+    EXPECT_STATUS(*rb.status, VIRTIO_CRYPTO_OK);
+    struct virtq_used *ua = (struct virtq_used *)a.d.r.used;
+    uint16_t done_when_b = __atomic_load_n(&ua->idx, __ATOMIC_ACQUIRE);
+    EXPECT(done_when_b < 12);
+    /* A completes every request, no earlier than the rate allows. */
+    uint32_t id, len;
+    int got = 0;
+    while (got < 12 && drv_wait_used(&a.d, 5000, &id, &len))
+        got++;
+    EXPECT_EQ(got, 12);
+    EXPECT(ms_now_test() - t0 >= 700);
+    for (int i = 0; i < 12; i++)
+        EXPECT_STATUS(*r[i].status, VIRTIO_CRYPTO_OK);
+    peer_close(&a);
+    peer_close(&b);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+}
+
 TEST(sigterm_clean_shutdown)
 {
     peer_close(&p1);
@@ -711,6 +779,7 @@ int main(int argc, char **argv)
     RUN(hostile_ring_corruption_and_reconnect);
     RUN(hostile_messages_fds_flat);
     RUN(backend_program_conventions);
+    RUN(rate_limit_isolates_a_flooding_guest);
     RUN(sigterm_clean_shutdown);
     rmdir(g_dir);
     return TEST_DONE();
