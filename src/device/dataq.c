@@ -368,7 +368,7 @@ static uint8_t run_stateless(const struct vc_dataq_ctx *ctx, const struct vc_sg 
 }
 
 static uint8_t run(const struct vc_dataq_ctx *ctx, const struct vc_sg *rd, const struct vc_sg *wr,
-                   uint64_t *written, uint64_t *src_bytes)
+                   uint64_t *written, uint64_t *src_bytes, bool *slow)
 {
     uint8_t fixed[HDR_SZ + MAX_FLF];
     struct virtio_crypto_op_header h;
@@ -380,6 +380,7 @@ static uint8_t run(const struct vc_dataq_ctx *ctx, const struct vc_sg *rd, const
     memset(&r, 0, sizeof(r));
     r.opcode = le32toh(h.opcode);
     uint32_t svc = r.opcode >> 8;
+    *slow = svc == VIRTIO_CRYPTO_SERVICE_AKCIPHER;
     bool sl = ctx->revision_1 && svc < 32 && (ctx->stateless >> svc) & 1;
     uint32_t fixed_len = sl ? vc_dataq_hdr_len_stateless(r.opcode)
                             : vc_dataq_hdr_len(r.opcode, ctx->revision_1);
@@ -448,10 +449,7 @@ void vc_dataq_handle(const struct vc_dataq_ctx *ctx, const struct vc_sg *rd,
         return;
     }
     uint64_t written = 0, src_bytes = 0;
-    uint32_t opcode = 0;
-    if (rd->len >= sizeof(opcode) && vc_ok(vc_sg_read(rd, 0, &opcode, sizeof(opcode))))
-        res->flush = (le32toh(opcode) >> 8) == VIRTIO_CRYPTO_SERVICE_AKCIPHER;
-    uint8_t st = run(ctx, rd, wr, &written, &src_bytes);
+    uint8_t st = run(ctx, rd, wr, &written, &src_bytes, &res->flush);
     /* The inhdr is the last writable byte of the chain. */
     (void)vc_sg_write(wr, wr->len - 1, &st, 1).err;
     res->status = st;

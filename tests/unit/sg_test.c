@@ -35,6 +35,28 @@ TEST(read_across_pieces)
     EXPECT_MEM(out, want + 4, 5);
 }
 
+TEST(first_piece_fast_path)
+{
+    struct vc_iov iov[4];
+    struct vc_sg sg;
+    mk(&sg, iov);
+    uint8_t out[5], want[5] = {0, 1, 2, 3, 4};
+    EXPECT(vc_ok(vc_sg_read(&sg, 0, out, 5))); /* exactly the first piece */
+    EXPECT_MEM(out, want, 5);
+    EXPECT(vc_ok(vc_sg_read(&sg, 3, out, 2)));
+    EXPECT_MEM(out, want + 3, 2);
+    uint8_t v[2] = {0xaa, 0xbb};
+    EXPECT(vc_ok(vc_sg_write(&sg, 4, v, 2))); /* crosses into the next piece */
+    EXPECT_EQ(a[4], 0xaa);
+    EXPECT_EQ(b[0], 0xbb);
+    a[4] = 4;
+    b[0] = 5;
+    struct vc_sg empty;
+    vc_sg_init(&empty, iov, 0);
+    EXPECT_EQ(vc_sg_read(&empty, 0, out, 1).err, VC_ERANGE);
+    EXPECT(vc_ok(vc_sg_read(&empty, 0, out, 0)));
+}
+
 TEST(range_checks_reject)
 {
     struct vc_iov iov[4];
@@ -100,6 +122,7 @@ int main(void)
 {
     RUN(init_sums_lengths);
     RUN(read_across_pieces);
+    RUN(first_piece_fast_path);
     RUN(range_checks_reject);
     RUN(slice_pieces_and_limit);
     RUN(cursor_walks_all);
