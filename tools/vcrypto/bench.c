@@ -600,6 +600,11 @@ int cli_cmd_bench(struct cli_opts *o)
             strcmp(c->why, "not offered by the device") != 0)
             rc = CLI_EXIT_FAIL;
     }
+    /* One timestamp for the run, so --json and --save print the same. */
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(r.stamp, sizeof(r.stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
     if (o->json)
         bench_print_json(stdout, &r);
     else

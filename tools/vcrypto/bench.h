@@ -47,6 +47,7 @@ struct bench_cell {
 struct bench_run {
     uint32_t burst, window, rounds, round_ms;
     bool spin;
+    char stamp[32]; /* UTC time the run finished; every output of a run shows the same */
     struct bench_cell *cells;
     size_t ncells;
 };

@@ -107,13 +107,7 @@ void cli_json_str(FILE *f, const char *s)
 
 void bench_print_json(FILE *f, const struct bench_run *r)
 {
-    char stamp[32];
-    time_t t = time(NULL);
-    struct tm tm;
-
-    gmtime_r(&t, &tm);
-    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    fprintf(f, "{\n  \"tool\": \"vcrypto bench\",\n  \"time\": \"%s\",\n", stamp);
+    fprintf(f, "{\n  \"tool\": \"vcrypto bench\",\n  \"time\": \"%s\",\n", r->stamp);
     fprintf(f, "  \"burst\": %u,\n  \"window\": %u,\n  \"rounds\": %u,\n  \"round_ms\": %u,\n",
             r->burst, r->window, r->rounds, r->round_ms);
     fprintf(f, "  \"client_spins\": %s,\n  \"results\": [", r->spin ? "true" : "false");
