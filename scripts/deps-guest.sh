@@ -16,21 +16,7 @@ for a in "$@"; do
     esac
 done
 
-pkgs="qemu-system-x86 busybox-static cpio gzip gcc libc6-dev"
-missing=""
-for p in $pkgs; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-        missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    echo "deps-guest: installing$missing"
-    SUDO=""
-    [ "$(id -u)" -eq 0 ] || SUDO=sudo
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    # shellcheck disable=SC2086
-    $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
+"$top/scripts/apt-ensure.sh" deps-guest qemu-system-x86 busybox-static cpio gzip gcc libc6-dev
 
 "$top/tests/guest/fetch.sh" kernel >/dev/null
 [ "$qemu10" = 0 ] || "$top/tests/guest/fetch.sh" qemu10 >/dev/null

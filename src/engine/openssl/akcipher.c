@@ -209,3 +209,22 @@ uint8_t vc__ossl_ak_op(struct vc__ossl_ak *s, unsigned worker, struct vc_engine_
         ERR_clear_error();
     return st;
 }
+
+uint8_t vc__ak_sign(struct vc__ossl_ak *s, unsigned w, vc__ak_setup_fn setup, const uint8_t *tbs,
+                    size_t tbslen, uint8_t *sig, size_t cap, size_t min_len, size_t max_len,
+                    struct vc_engine_op *op)
+{
+    size_t siglen = cap;
+    EVP_PKEY_CTX *c = vc__ak_ctx(s, w, VC__AK_SIGN, setup);
+    if (c == NULL)
+        return VIRTIO_CRYPTO_ERR;
+    if (EVP_PKEY_sign(c, sig, &siglen, tbs, tbslen) != 1 || siglen < min_len ||
+        siglen > max_len) {
+        vc__ak_ctx_drop(s, w, VC__AK_SIGN);
+        return VIRTIO_CRYPTO_ERR;
+    }
+    if (!vc_ok(vc_sg_write(&op->dst, 0, sig, siglen)))
+        return VIRTIO_CRYPTO_ERR;
+    op->dst_written = siglen;
+    return VIRTIO_CRYPTO_OK;
+}

@@ -201,22 +201,12 @@ static int ec_setup_verify(const struct vc__ossl_ak *s, EVP_PKEY_CTX *c)
 static uint8_t ec_sign(struct vc__ossl_ak *s, unsigned w, struct vc_engine_op *op)
 {
     uint8_t tbs[ECDSA_MAX_DIGEST], sig[ECDSA_SIG_BUF];
-    size_t siglen = sizeof(sig);
     if (!s->priv || op->src.len == 0 || op->src.len > sizeof(tbs) || op->dst.len < s->sig_max)
         return VIRTIO_CRYPTO_ERR;
     if (vc__ak_gather(&op->src, tbs, sizeof(tbs)) != 0)
         return VIRTIO_CRYPTO_ERR;
-    EVP_PKEY_CTX *c = vc__ak_ctx(s, w, VC__AK_SIGN, ec_setup_sign);
-    if (c == NULL)
-        return VIRTIO_CRYPTO_ERR;
-    if (EVP_PKEY_sign(c, sig, &siglen, tbs, (size_t)op->src.len) != 1 || siglen > s->sig_max) {
-        vc__ak_ctx_drop(s, w, VC__AK_SIGN);
-        return VIRTIO_CRYPTO_ERR;
-    }
-    if (!vc_ok(vc_sg_write(&op->dst, 0, sig, siglen)))
-        return VIRTIO_CRYPTO_ERR;
-    op->dst_written = siglen;
-    return VIRTIO_CRYPTO_OK;
+    return vc__ak_sign(s, w, ec_setup_sign, tbs, (size_t)op->src.len, sig, sizeof(sig), 1,
+                       s->sig_max, op);
 }
 
 static uint8_t ec_verify(struct vc__ossl_ak *s, unsigned w, struct vc_engine_op *op)

@@ -113,4 +113,13 @@ void vc__ak_params_free(OSSL_PARAM *params);
 /* Copies all of sg into buf (cap bytes). Returns 0, or -1 if sg.len > cap. */
 int vc__ak_gather(const struct vc_sg *sg, uint8_t *buf, size_t cap);
 
+/* The common tail of RSA and ECDSA sign: takes worker w's SIGN context
+ * (built with setup), signs tbs into sig (cap bytes), checks the signature
+ * length lies in [min_len, max_len] and writes it to op->dst, setting
+ * dst_written. A failed sign drops the context so the next op rebuilds it.
+ * Returns OK or ERR. */
+uint8_t vc__ak_sign(struct vc__ossl_ak *s, unsigned w, vc__ak_setup_fn setup, const uint8_t *tbs,
+                    size_t tbslen, uint8_t *sig, size_t cap, size_t min_len, size_t max_len,
+                    struct vc_engine_op *op);
+
 #endif

@@ -320,7 +320,6 @@ static int rsa_tbs_len_ok(const struct vc__ossl_ak *s, uint64_t len)
 static uint8_t rsa_sign(struct vc__ossl_ak *s, unsigned w, struct vc_engine_op *op)
 {
     uint8_t tbs[VC__AK_MAX_BYTES], sig[VC__AK_MAX_BYTES];
-    size_t siglen = sizeof(sig);
     /* "RAW sessions MUST NOT be used for sign/verify" (v1.3 AKCIPHER). */
     if (s->padding != VIRTIO_CRYPTO_RSA_PKCS1_PADDING || !s->priv)
         return VIRTIO_CRYPTO_ERR;
@@ -328,17 +327,8 @@ static uint8_t rsa_sign(struct vc__ossl_ak *s, unsigned w, struct vc_engine_op *
         return VIRTIO_CRYPTO_ERR;
     if (vc__ak_gather(&op->src, tbs, sizeof(tbs)) != 0)
         return VIRTIO_CRYPTO_ERR;
-    EVP_PKEY_CTX *c = vc__ak_ctx(s, w, VC__AK_SIGN, rsa_setup_sign);
-    if (c == NULL)
-        return VIRTIO_CRYPTO_ERR;
-    if (EVP_PKEY_sign(c, sig, &siglen, tbs, (size_t)op->src.len) != 1 || siglen != s->k) {
-        vc__ak_ctx_drop(s, w, VC__AK_SIGN);
-        return VIRTIO_CRYPTO_ERR;
-    }
-    if (!vc_ok(vc_sg_write(&op->dst, 0, sig, siglen)))
-        return VIRTIO_CRYPTO_ERR;
-    op->dst_written = siglen;
-    return VIRTIO_CRYPTO_OK;
+    return vc__ak_sign(s, w, rsa_setup_sign, tbs, (size_t)op->src.len, sig, sizeof(sig), s->k,
+                       s->k, op);
 }
 
 static uint8_t rsa_verify(struct vc__ossl_ak *s, unsigned w, struct vc_engine_op *op)
