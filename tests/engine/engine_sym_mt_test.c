@@ -214,6 +214,8 @@ TEST(destroy_wipes_keys)
         {t_mac_params(VIRTIO_CRYPTO_MAC_XCBC_AES, 0, k, 16), 0},
         {t_mac_params(VIRTIO_CRYPTO_MAC_GMAC_AES, 0, k, 16), 0},
         {t_aead_params(VIRTIO_CRYPTO_AEAD_GCM, 1, k, 32, 16), 0},
+        {t_aead_params(VIRTIO_CRYPTO_AEAD_GCM, 2, k, 16, 16), 0},
+        {t_aead_params(VIRTIO_CRYPTO_AEAD_GCM, 1, k, 24, 16), 0},
         {t_aead_params(VIRTIO_CRYPTO_AEAD_CCM, 2, k, 16, 16), 0},
         {t_aead_params(VIRTIO_CRYPTO_AEAD_CHACHA20_POLY1305, 1, k, 32, 16), 16},
     };

@@ -33,6 +33,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "engine/openssl/gcm_ni.h"
 #include "engine/openssl/sym.h"
 
 struct aead_worker {
@@ -47,6 +48,7 @@ struct vc__ossl_aead {
     uint8_t key[32]; /* CCM only */
     uint8_t *scratch; /* CCM only: nworkers * scr_size */
     size_t scr_size;
+    struct vc__gcm_ni *ni; /* GCM fast path (gcm_ni.h); then w[] is unused */
     struct aead_worker w[];
 };
 
@@ -75,6 +77,14 @@ uint8_t vc__ossl_aead_new(const struct vc_sess_params *p, unsigned nworkers, uin
     s->nworkers = nworkers;
     int enc = s->dir == VIRTIO_CRYPTO_OP_ENCRYPT;
     bool ccm = a->kind == VC_K_CCM;
+    if (a->kind == VC_K_GCM && vc__gcm_ni_usable(key_len)) {
+        if ((s->ni = vc__gcm_ni_new(key, key_len, nworkers)) == NULL) {
+            vc__ossl_aead_free(s);
+            return VIRTIO_CRYPTO_ERR;
+        }
+        *out = s;
+        return VIRTIO_CRYPTO_OK;
+    }
     EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, a->names[ki], NULL);
     if (c == NULL)
         goto fail;
@@ -109,6 +119,7 @@ void vc__ossl_aead_free(struct vc__ossl_aead *a)
 {
     if (a == NULL)
         return;
+    vc__gcm_ni_free(a->ni);
     for (unsigned w = 0; w < a->nworkers; w++)
         EVP_CIPHER_CTX_free(a->w[w].ctx);
     if (a->scratch != NULL) {
@@ -286,7 +297,9 @@ uint8_t vc__ossl_aead_run(struct vc__ossl_aead *a, unsigned w, struct vc_engine_
     }
 
     uint8_t st;
-    if (a->alg->kind == VC_K_CCM) {
+    if (a->ni != NULL) {
+        st = vc__gcm_ni_run(a->ni, w, enc, a->tag_len, op, iv, len, tag);
+    } else if (a->alg->kind == VC_K_CCM) {
         st = run_ccm(a, w, op, iv, len, tag);
         if (st == VIRTIO_CRYPTO_OK && enc && !vc_ok(vc_sg_write(&op->dst, len, tag, a->tag_len)))
             st = VIRTIO_CRYPTO_ERR;
