@@ -302,6 +302,17 @@ uint32_t vc_qp_inflight(const struct vc_qp *qp);
 int vc_qp_eventfd(struct vc_qp *qp);
 bool vc_qp_arm(struct vc_qp *qp);
 
+/* Like vc_qp_arm, but the eventfd fires only once n ops have completed
+ * (n is clamped to 1..vc_qp_inflight): one wake-up per n completions
+ * instead of one per completion, which is what keeps the client's CPU per
+ * op low at high rates. Returns true if n completions are already there.
+ * Needs VIRTIO_RING_F_EVENT_IDX (negotiated whenever the device offers it;
+ * inproc and vcryptod do); without it this is vc_qp_arm. A device may
+ * still signal earlier (the fd is a hint), never later: after waking,
+ * dequeue what is there. Pick n no larger than the ops you will have in
+ * flight, or the wake-up waits for ops that were never submitted. */
+bool vc_qp_arm_batch(struct vc_qp *qp, uint32_t n);
+
 /* ---------------------------------------------------------------------
  * Shared memory (zero copy)
  * --------------------------------------------------------------------- */

@@ -37,8 +37,13 @@
 #define VC__META_HDR 0u      /* request header + op_flf (<= 100 bytes) */
 #define VC__META_TABLE 128u  /* indirect table */
 #define VC__MAX_PIECES 16u   /* descriptors per request */
-#define VC__META_STATUS 384u /* data: status byte; ctrl: 16-byte outcome */
+#define VC__META_STATUS 384u /* ctrl: 16-byte outcome */
 #define VC__META_SIZE 512u
+/* Data requests: the status byte is the first byte of the bounce area and
+ * small copied pieces (the IV) follow it in the same cache line, so the one
+ * line that must change hands per request does so once each way. */
+#define VC__DATA_STATUS VC__META_SIZE
+#define VC__BOUNCE_START 8u
 #define VC__CTRL_RING 4u
 #define VC__CTRL_KEYS (16384u + 1024u) /* key bytes one control request carries */
 #define VC__STATUS_UNSET 0xffu

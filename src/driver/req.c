@@ -34,7 +34,18 @@
 
 uint64_t vc__qp_slot_bytes(const struct vc_dev_opts *o)
 {
-    return VC__META_SIZE + (uint64_t)o->bounce_size;
+    return VC__META_SIZE + VC__BOUNCE_START + (uint64_t)o->bounce_size;
+}
+
+/* Shared memory the device reads: store only what differs. An op that
+ * reuses its slot's layout (the common case: same session, same buffers)
+ * then leaves the header and descriptor lines untouched, and the device's
+ * cached copies of them stay valid; rewriting identical bytes would still
+ * take each line away from the device's core. */
+static void put_if_changed(void *dst, const void *src, size_t n)
+{
+    if (memcmp(dst, src, n) != 0)
+        memcpy(dst, src, n);
 }
 
 int vc__qp_init(struct vc_qp *qp, struct vc_dev *dev, uint32_t index, uint8_t *ring_mem,
@@ -404,10 +415,12 @@ static uint8_t submit(struct vc_qp *qp, struct vc_op *op, uint16_t head)
     uint8_t *meta = qp->slot_base + (size_t)head * qp->stride;
     struct vc__slot *slot = &qp->slots[head];
     memset(slot, 0, sizeof(*slot));
-    struct build b = {.qp = qp, .slot = slot, .table = (struct virtq_desc *)(meta + VC__META_TABLE),
-                      .bounce = meta + VC__META_SIZE};
-    uint8_t *h = meta + VC__META_HDR;
-    memset(h, 0, HDR + 76);
+    /* Header and table are built privately, then put_if_changed. */
+    struct virtq_desc table[VC__MAX_PIECES];
+    uint8_t h[HDR + 76];
+    struct build b = {.qp = qp, .slot = slot, .table = table,
+                      .bounce = meta + VC__DATA_STATUS + VC__BOUNCE_START};
+    memset(h, 0, sizeof(h));
     b.n = 1; /* table[0] is the fixed part, filled below */
     uint32_t flf = build_body(&b, op, chain, sl_mode, s ? NULL : op->stateless,
                               s ? s->tag_len : 0, h + HDR);
@@ -426,11 +439,13 @@ static uint8_t submit(struct vc_qp *qp, struct vc_op *op, uint16_t head)
      * stateless bit is on"; harmless otherwise. */
     if (s && d->info.revision_1)
         vc__put32(h, 16, VIRTIO_CRYPTO_FLAG_SESSION_MODE);
-    b.table[0].addr = htole64(vc__addr(h));
+    uint8_t *sh = meta + VC__META_HDR;
+    put_if_changed(sh, h, sizeof(h));
+    b.table[0].addr = htole64(vc__addr(sh));
     b.table[0].len = htole32(fixed);
     b.table[0].flags = 0;
     /* The status byte: last writable byte of the chain. */
-    uint8_t *st = meta + VC__META_STATUS;
+    uint8_t *st = meta + VC__DATA_STATUS;
     *st = VC__STATUS_UNSET;
     b.table[b.n].addr = htole64(vc__addr(st));
     b.table[b.n].len = htole32(1);
@@ -442,8 +457,10 @@ static uint8_t submit(struct vc_qp *qp, struct vc_op *op, uint16_t head)
         b.table[i].flags = htole16((uint16_t)(fl | (i + 1 < b.n ? VIRTQ_DESC_F_NEXT : 0)));
         b.table[i].next = htole16((uint16_t)(i + 1 < b.n ? i + 1 : 0));
     }
+    struct virtq_desc *stab = (struct virtq_desc *)(void *)(meta + VC__META_TABLE);
+    put_if_changed(stab, table, b.n * sizeof(table[0]));
     uint16_t got;
-    if (vc_drv_add_indirect(&qp->ring, vc__addr(b.table), b.n, (uint32_t)b.wr_len, &got) != 0 ||
+    if (vc_drv_add_indirect(&qp->ring, vc__addr(stab), b.n, (uint32_t)b.wr_len, &got) != 0 ||
         got != head)
         return VC_OP_STATUS_INVALID; /* cannot happen: a descriptor was free */
     slot->op = op;
@@ -486,7 +503,7 @@ static struct vc_op *complete(struct vc_qp *qp, uint16_t head, uint32_t len, boo
     struct vc__slot *slot = &qp->slots[head];
     struct vc_op *op = slot->op;
     slot->op = NULL;
-    uint8_t st = *(volatile uint8_t *)(qp->slot_base + (size_t)head * qp->stride + VC__META_STATUS);
+    uint8_t st = *(volatile uint8_t *)(qp->slot_base + (size_t)head * qp->stride + VC__DATA_STATUS);
     /* hostile-inputs #40: status byte in range, used len within what we
      * offered and at least the status byte. */
     if (len_bad || len == 0 || st > VIRTIO_CRYPTO_MAX_STATUS)
@@ -570,6 +587,11 @@ int vc_qp_eventfd(struct vc_qp *qp)
 
 bool vc_qp_arm(struct vc_qp *qp)
 {
+    return vc_qp_arm_batch(qp, 1);
+}
+
+bool vc_qp_arm_batch(struct vc_qp *qp, uint32_t n)
+{
     if (!qp)
         return false;
     vc_evfd_drain(qp->call_fd);
@@ -577,5 +599,7 @@ bool vc_qp_arm(struct vc_qp *qp)
         return true;
     if (atomic_load(&qp->dev->state) != 0)
         return qp->ring.inflight > 0;
-    return vc_drv_enable_cb(&qp->ring);
+    if (n > qp->ring.inflight)
+        n = qp->ring.inflight;
+    return vc_drv_enable_cb_after(&qp->ring, (uint16_t)(n ? n : 1));
 }

@@ -81,7 +81,10 @@ static void make_avail(struct vc_drv *r, uint16_t head, uint16_t ndesc, uint16_t
     h->last = last;
     h->busy = 1;
     r->inflight++;
-    st16(&r->avail->ring[r->avail_idx & (r->size - 1)], head);
+    /* Unchanged entries are not rewritten (see vc_drv_add_indirect). */
+    vc_le16 *slot = &r->avail->ring[r->avail_idx & (r->size - 1)];
+    if (ld16(slot) != head)
+        st16(slot, head);
     r->avail_idx++;
 }
 
@@ -131,12 +134,16 @@ int vc_drv_add_indirect(struct vc_drv *r, uint64_t table_addr, uint32_t n, uint3
     if (r->num_free < 1)
         return VC_ENOSPC;
     uint16_t last, h = take(r, 1, &last);
-    struct virtq_desc *d = &r->desc[h];
-    d->addr = htole64(table_addr);
-    d->len = htole32(n * (uint32_t)sizeof(struct virtq_desc));
     /* §2.7.5.3.1: "The driver MUST NOT set both VIRTQ_DESC_F_INDIRECT and
-     * VIRTQ_DESC_F_NEXT in flags." */
-    d->flags = htole16(VIRTQ_DESC_F_INDIRECT);
+     * VIRTQ_DESC_F_NEXT in flags." Written only when it differs: a slot
+     * reused with the same table leaves the line valid in the device's
+     * cache (the device only reads descriptors). */
+    struct virtq_desc nd = {.addr = htole64(table_addr),
+                            .len = htole32(n * (uint32_t)sizeof(struct virtq_desc)),
+                            .flags = htole16(VIRTQ_DESC_F_INDIRECT),
+                            .next = r->desc[h].next};
+    if (memcmp(&r->desc[h], &nd, sizeof(nd)) != 0)
+        r->desc[h] = nd;
     make_avail(r, h, 1, last, wr_len);
     *head = h;
     return 0;
@@ -235,13 +242,22 @@ void vc_drv_disable_cb(struct vc_drv *r)
 
 bool vc_drv_enable_cb(struct vc_drv *r)
 {
+    return vc_drv_enable_cb_after(r, 1);
+}
+
+bool vc_drv_enable_cb_after(struct vc_drv *r, uint16_t n)
+{
     r->cb_enabled = true;
+    if (n == 0 || !r->event_idx)
+        n = 1;
     if (r->event_idx)
-        st16(r->used_event, r->last_used);
+        st16(r->used_event, (uint16_t)(r->last_used + n - 1));
     else
         st16(&r->avail->flags, 0);
+    /* The store above must be visible before we look at used->idx, or the
+     * device could miss it while we miss its entries (§2.7.10). */
     atomic_thread_fence(memory_order_seq_cst);
-    return vc_drv_has_used(r);
+    return !r->broken && (uint16_t)(ld16(&r->used->idx) - r->last_used) >= n;
 }
 
 void vc_drv_abort_all(struct vc_drv *r, void (*fn)(void *arg, uint16_t head), void *arg)

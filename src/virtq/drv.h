@@ -128,6 +128,11 @@ bool vc_drv_has_used(const struct vc_drv *r);
  * meanwhile (then drain instead of sleeping). */
 void vc_drv_disable_cb(struct vc_drv *r);
 bool vc_drv_enable_cb(struct vc_drv *r);
+/* Interrupt moderation: with EVENT_IDX, asks for the notification only once
+ * n (>= 1) more buffers are used (used_event = last_used + n - 1, §2.7.10)
+ * and returns true if n are already there. Without EVENT_IDX the device
+ * cannot be told a count: same as vc_drv_enable_cb. */
+bool vc_drv_enable_cb_after(struct vc_drv *r, uint16_t n);
 
 /* Heads in flight, head state (tests) and the broken flag. */
 static inline uint32_t vc_drv_inflight(const struct vc_drv *r)
