@@ -30,6 +30,12 @@ static void handle_data(void *arg, const struct vc_sg *rd, const struct vc_sg *w
     vc_dataq_handle(&q->ctx, rd, wr, res, &q->stats);
 }
 
+static void idle_data(void *arg)
+{
+    struct vc_ddev_queue *q = arg;
+    vc_dataq_idle(&q->ctx);
+}
+
 static void on_broken(void *arg)
 {
     struct vc_ddev_queue *q = arg;
@@ -117,6 +123,8 @@ static int b_vring_start(void *ctx, const struct vc_vu_vring *vr)
     w->rate_bytes =
         q->is_ctrl ? 0 : (d->cfg.rate_bytes + d->cfg.num_queues - 1) / d->cfg.num_queues;
     w->handle = q->is_ctrl ? handle_ctrl : handle_data;
+    w->idle = q->is_ctrl ? NULL : idle_data;
+    q->ctx.cache = q->is_ctrl ? NULL : &q->scache;
     w->arg = q;
     int err = vc_qworker_start(w);
     if (err)

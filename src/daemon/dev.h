@@ -56,6 +56,7 @@ struct vc_ddev_queue {
     struct vc_vu_vring vr;
     bool is_ctrl; /* the control queue (index num_queues, full-device mode) */
     struct vc_dataq_ctx ctx;
+    struct vc_sess_cache scache; /* ctx.cache: owned by the worker thread */
     struct vc_ctrlq_ctx cctx;
     struct vc_iov *iov; /* chain storage */
     uint32_t iov_max;

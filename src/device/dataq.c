@@ -415,22 +415,33 @@ static uint8_t run(const struct vc_dataq_ctx *ctx, const struct vc_sg *rd, const
     } else {
         uint32_t service;
         uint64_t sid = le64toh(h.session_id);
-        struct vc_engine_sess *es = vc_sess_get(ctx->sessions, sid, &service);
+        bool cached = ctx->cache != NULL;
+        struct vc_engine_sess *es = cached
+                                        ? vc_sess_get_cached(ctx->sessions, ctx->cache, sid, &service)
+                                        : vc_sess_get(ctx->sessions, sid, &service);
         if (!es)
             return VIRTIO_CRYPTO_INVSESS;
         if (service != svc) {
             /* A live session of another service: the id is not valid for
              * this request (docs/STATUS.md). */
-            vc_sess_put(ctx->sessions, sid);
+            if (!cached)
+                vc_sess_put(ctx->sessions, sid);
             return VIRTIO_CRYPTO_INVSESS;
         }
         st = vc_engine_op(ctx->engine, es, ctx->worker, &op);
-        vc_sess_put(ctx->sessions, sid);
+        if (!cached)
+            vc_sess_put(ctx->sessions, sid);
     }
     *src_bytes = r.src;
     if (st == VIRTIO_CRYPTO_OK)
         *written = VC_MIN(op.dst_written, r.dst) + r.digest;
     return st;
+}
+
+void vc_dataq_idle(const struct vc_dataq_ctx *ctx)
+{
+    if (ctx->cache)
+        vc_sess_cache_drop(ctx->sessions, ctx->cache);
 }
 
 void vc_dataq_handle(const struct vc_dataq_ctx *ctx, const struct vc_sg *rd,

@@ -54,7 +54,13 @@ struct vc_dataq_ctx {
     unsigned worker;
     struct vc_dataq_scratch scratch;
     struct vc_qstats *stats; /* optional, used by vc_qworker_dataq */
+    /* Optional: the worker's session cache (sessions.h); NULL = a locked
+     * lookup per request. Call vc_dataq_idle before the worker sleeps. */
+    struct vc_sess_cache *cache;
 };
+
+/* Drops ctx's session cache (see vc_sess_cache). */
+void vc_dataq_idle(const struct vc_dataq_ctx *ctx);
 
 struct vc_req_result {
     uint8_t status;    /* VIRTIO_CRYPTO_* written to the inhdr */

@@ -20,6 +20,7 @@ int vc_sess_table_init(struct vc_sess_table *t, struct vc_engine *engine, uint32
     t->cap = cap;
     t->used = 0;
     t->created = t->refused = t->destroyed = 0;
+    atomic_init(&t->epoch, 0);
     for (uint32_t i = 0; i < cap; i++)
         t->slots[i].next_free = i + 1 < cap ? i + 1 : NO_FREE;
     t->free_head = 0;
@@ -117,6 +118,7 @@ uint8_t vc_sess_destroy(struct vc_sess_table *t, uint64_t id)
     }
     s->live = 0;
     t->destroyed++;
+    atomic_fetch_add_explicit(&t->epoch, 1, memory_order_release);
     if (--s->refs == 0)
         dead = release_locked(t, s);
     pthread_mutex_unlock(&t->lock);
@@ -151,6 +153,40 @@ void vc_sess_put(struct vc_sess_table *t, uint64_t id)
         dead = release_locked(t, s);
     pthread_mutex_unlock(&t->lock);
     vc_engine_sess_destroy(t->engine, dead);
+}
+
+struct vc_engine_sess *vc_sess_get_cached(struct vc_sess_table *t, struct vc_sess_cache *c,
+                                          uint64_t id, uint32_t *service)
+{
+    /* Pairs with the release in vc_sess_destroy: a destroy that happened
+     * before this request (the driver saw its answer, then queued us) has
+     * bumped the epoch by now. */
+    uint64_t ep = atomic_load_explicit(&t->epoch, memory_order_acquire);
+    if (c->es != NULL && c->id == id && c->epoch == ep) {
+        *service = c->service;
+        return c->es;
+    }
+    vc_sess_cache_drop(t, c);
+    pthread_mutex_lock(&t->lock);
+    struct vc_sess_slot *s = find_locked(t, id);
+    if (s) {
+        s->refs++;
+        c->es = s->es;
+        c->id = id;
+        c->service = s->service;
+        c->epoch = atomic_load_explicit(&t->epoch, memory_order_relaxed);
+        *service = s->service;
+    }
+    pthread_mutex_unlock(&t->lock);
+    return c->es;
+}
+
+void vc_sess_cache_drop(struct vc_sess_table *t, struct vc_sess_cache *c)
+{
+    if (c->es == NULL)
+        return;
+    c->es = NULL;
+    vc_sess_put(t, c->id);
 }
 
 uint32_t vc_sess_count(struct vc_sess_table *t)

@@ -21,6 +21,7 @@
 #define VC_DEVICE_SESSIONS_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "engine/engine.h"
@@ -45,6 +46,21 @@ struct vc_sess_table {
     uint32_t free_head; /* UINT32_MAX = none */
     /* Counters for statistics (under lock). */
     uint64_t created, refused, destroyed;
+    /* Bumped (under lock, release) by every destroy: a vc_sess_cache entry
+     * taken at an older epoch is looked up again. */
+    _Atomic uint64_t epoch;
+};
+
+/* One worker's last session, held across requests so that a run of
+ * requests on one session costs one atomic load each instead of a lock
+ * round trip (vc_sess_get_cached). The entry owns one reference. Owned by
+ * a single thread; zero-initialise; drop it (vc_sess_cache_drop) before
+ * the thread sleeps or exits, so a destroyed session's key does not
+ * outlive its destroy by more than the worker's polling window. */
+struct vc_sess_cache {
+    struct vc_engine_sess *es; /* NULL = empty */
+    uint64_t id, epoch;
+    uint32_t service;
 };
 
 /* Sets up a table for cap sessions (1..VC_SESS_MAX_CAP) on engine.
@@ -67,6 +83,14 @@ uint8_t vc_sess_destroy(struct vc_sess_table *t, uint64_t id);
  * successful get must be paired with vc_sess_put(t, id). */
 struct vc_engine_sess *vc_sess_get(struct vc_sess_table *t, uint64_t id, uint32_t *service);
 void vc_sess_put(struct vc_sess_table *t, uint64_t id);
+
+/* vc_sess_get through cache c: same answer, but the reference stays in c
+ * (no vc_sess_put by the caller). A destroy completed before this call is
+ * always seen (the epoch check), so INVSESS semantics are unchanged. */
+struct vc_engine_sess *vc_sess_get_cached(struct vc_sess_table *t, struct vc_sess_cache *c,
+                                          uint64_t id, uint32_t *service);
+/* Releases c's reference, if any. */
+void vc_sess_cache_drop(struct vc_sess_table *t, struct vc_sess_cache *c);
 
 /* Number of live sessions. */
 uint32_t vc_sess_count(struct vc_sess_table *t);

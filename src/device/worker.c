@@ -127,12 +127,16 @@ static void *run(void *arg)
                 vc_stat_add(&w->stats->broken, 1);
             if (w->on_broken)
                 w->on_broken(w->arg);
+            if (w->idle)
+                w->idle(w->arg);
             while (!atomic_load(&w->stop))
                 poll(pfd, 1, -1);
             break;
         }
         if (spin(w))
             continue;
+        if (w->idle)
+            w->idle(w->arg);
         if (vc_vq_enable_notify(w->vq))
             continue;
         if (poll(pfd, npfd, w->kick_fd >= 0 ? -1 : 1) < 0 && errno != EINTR)
@@ -143,6 +147,8 @@ static void *run(void *arg)
                 vc_stat_add(&w->stats->kicks, 1);
         }
     }
+    if (w->idle)
+        w->idle(w->arg);
     return NULL;
 }
 
@@ -176,6 +182,11 @@ void vc_qworker_stop(struct vc_qworker *w)
     close(w->stop_fd);
     w->stop_fd = -1;
     w->running = false;
+}
+
+void vc_qworker_dataq_idle(void *arg)
+{
+    vc_dataq_idle(arg);
 }
 
 void vc_qworker_dataq(void *arg, const struct vc_sg *rd, const struct vc_sg *wr,

@@ -52,6 +52,7 @@ struct vc_qworker {
     void *arg;
     struct vc_qstats *stats;     /* may be NULL */
     void (*on_broken)(void *arg); /* may be NULL */
+    void (*idle)(void *arg);      /* may be NULL: before each sleep and at exit */
     uint64_t rate_ops;           /* requests per second; 0 = unlimited */
     uint64_t rate_bytes;         /* source bytes per second; 0 = unlimited */
     /* private */
@@ -71,6 +72,9 @@ int vc_qworker_start(struct vc_qworker *w);
 void vc_qworker_stop(struct vc_qworker *w);
 
 /* Handler adapter for data queues: arg is a struct vc_dataq_ctx. */
+/* The matching idle hook (arg = the same vc_dataq_ctx): drops its session
+ * cache. */
+void vc_qworker_dataq_idle(void *arg);
 void vc_qworker_dataq(void *arg, const struct vc_sg *rd, const struct vc_sg *wr,
                       struct vc_req_result *res);
 

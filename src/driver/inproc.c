@@ -36,6 +36,7 @@ struct iq {
     struct vc_qp *qp;
     struct vc_vq vq;
     struct vc_dataq_ctx ctx;
+    struct vc_sess_cache scache; /* ctx.cache, owned by the worker thread */
     struct vc_iov *iov;
     uint32_t iov_max;
     struct vc_qworker w;
@@ -140,6 +141,7 @@ static int start(struct vc_dev *d)
         q->ctx.revision_1 = d->info.revision_1;
         q->ctx.stateless = d->info.stateless;
         q->ctx.worker = i;
+        q->ctx.cache = &q->scache;
         if (!q->iov || vc_dataq_scratch_init(&q->ctx.scratch, q->iov_max))
             return VC_ENOMEM;
         r = start_ring(&q->vq, &q->qp->ring, q->qp->size, evidx);
@@ -154,6 +156,7 @@ static int start(struct vc_dev *d)
                                    .iov = q->iov,
                                    .iov_max = q->iov_max,
                                    .handle = vc_qworker_dataq,
+                                   .idle = vc_qworker_dataq_idle,
                                    .arg = &q->ctx,
                                    .on_broken = on_broken};
         r = vc_qworker_start(&q->w);

@@ -21,6 +21,7 @@
 #ifndef VC_VIRTQ_GMEM_H
 #define VC_VIRTQ_GMEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,6 +77,25 @@ const struct vc_gmem_region *vc_gmem_region(const struct vc_gmem *gm, uint32_t i
  *   VC_ENOSPC  more than max pieces would be needed */
 VC_RESULT vc_gmem_map(const struct vc_gmem *gm, uint64_t gpa, uint64_t len, struct vc_iov *iov,
                       uint32_t max, uint32_t *cnt);
+
+/* The hot case of vc_gmem_map, inline: a non-empty range inside one of the
+ * first two regions (a process's one memfd; a guest's RAM below and above
+ * 4 GiB) maps to one piece. Returns false when the range needs the full
+ * vc_gmem_map (other regions, several pieces, or an error to report). */
+static inline bool vc_gmem_map1(const struct vc_gmem *gm, uint64_t gpa, uint64_t len,
+                                struct vc_iov *iov)
+{
+    for (uint32_t i = 0; i < gm->n && i < 2; i++) {
+        const struct vc_gmem_region *r = &gm->r[i];
+        uint64_t off = gpa - r->gpa; /* wraps to huge when gpa < r->gpa */
+        if (off < r->size && len != 0 && len <= r->size - off) {
+            iov->base = r->host + off;
+            iov->len = (size_t)len;
+            return true;
+        }
+    }
+    return false;
+}
 
 /* Host pointer for the frontend-virtual range [uva, uva + len), which must
  * lie inside one region (rings are addressed this way by

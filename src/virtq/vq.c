@@ -267,10 +267,15 @@ static void add_buf(struct walk *w, const struct virtq_desc *d)
         return;
     }
     w->seen_write |= wr;
-    vc_result r = vc_gmem_map(w->gm, d->addr, d->len, &e->iov[w->k], e->iov_max - w->k, &cnt);
-    if (!vc_ok(r)) {
-        soft_fault(w, r.err == VC_ENOSPC ? VC_VQ_FAULT_IOV_FULL : VC_VQ_FAULT_BAD_ADDR);
-        return;
+    if (w->k < e->iov_max && vc_gmem_map1(w->gm, d->addr, d->len, &e->iov[w->k])) {
+        cnt = 1;
+    } else {
+        vc_result r =
+            vc_gmem_map(w->gm, d->addr, d->len, &e->iov[w->k], e->iov_max - w->k, &cnt);
+        if (!vc_ok(r)) {
+            soft_fault(w, r.err == VC_ENOSPC ? VC_VQ_FAULT_IOV_FULL : VC_VQ_FAULT_BAD_ADDR);
+            return;
+        }
     }
     w->k += cnt;
     e->ndesc++;
@@ -301,11 +306,15 @@ static enum vc_vq_fault walk_indirect(struct vc_vq *vq, struct walk *w, const st
         return VC_VQ_FAULT_NONE;
     }
     uint32_t n = d->len / (uint32_t)sizeof(struct virtq_desc);
-    if (!vc_ok(vc_gmem_map(w->gm, d->addr, d->len, tiov, TABLE_IOV_MAX, &pieces))) {
+    if (vc_gmem_map1(w->gm, d->addr, d->len, tiov))
+        pieces = 1;
+    else if (!vc_ok(vc_gmem_map(w->gm, d->addr, d->len, tiov, TABLE_IOV_MAX, &pieces))) {
         soft_fault(w, VC_VQ_FAULT_INDIRECT_ADDR);
         return VC_VQ_FAULT_NONE;
     }
     vc_sg_init(&table, tiov, pieces);
+    /* The usual table sits in one region: read its entries in place. */
+    const uint8_t *flat = pieces == 1 ? tiov[0].base : NULL;
 
     /* "The first descriptor is located at the start of the indirect
      * descriptor table, additional indirect descriptors come immediately
@@ -316,13 +325,19 @@ static enum vc_vq_fault walk_indirect(struct vc_vq *vq, struct walk *w, const st
         struct virtq_desc raw, x;
         if (steps == n)
             return VC_VQ_FAULT_CHAIN_LOOP;
-        /* Cannot fail: i < n and the whole table is mapped. Copied once. */
-        if (!vc_ok(vc_sg_read(&table, (uint64_t)i * sizeof raw, &raw, sizeof raw)))
-            return VC_VQ_FAULT_NEXT_RANGE;
-        x.addr = le64toh(raw.addr);
-        x.len = le32toh(raw.len);
-        x.flags = le16toh(raw.flags);
-        x.next = le16toh(raw.next);
+        /* Cannot fail: i < n and the whole table is mapped. Each entry is
+         * copied once (raw) and only the copy is used. */
+        if (flat != NULL) {
+            read_desc((const struct virtq_desc *)(const void *)(flat + (size_t)i * sizeof raw),
+                      &x);
+        } else {
+            if (!vc_ok(vc_sg_read(&table, (uint64_t)i * sizeof raw, &raw, sizeof raw)))
+                return VC_VQ_FAULT_NEXT_RANGE;
+            x.addr = le64toh(raw.addr);
+            x.len = le32toh(raw.len);
+            x.flags = le16toh(raw.flags);
+            x.next = le16toh(raw.next);
+        }
         /* "The driver MUST NOT set the VIRTQ_DESC_F_INDIRECT flag within an
          * indirect descriptor (ie. only one table per descriptor)." */
         if (x.flags & VIRTQ_DESC_F_INDIRECT)

@@ -133,6 +133,53 @@ TEST(destroy_while_in_use_defers_free)
     vc_sess_table_fini(&t);
 }
 
+/* The per-worker cache: one reference for a run of requests, a destroy is
+ * seen on the very next lookup, a new id or a drop releases the old one. */
+TEST(cache_holds_one_ref_and_sees_destroy)
+{
+    struct fake_engine fe;
+    fake_engine_init(&fe);
+    struct vc_sess_table t;
+    EXPECT_EQ(vc_sess_table_init(&t, &fe.base, 4), 0);
+    struct vc_sess_params p = cipher_params();
+    uint64_t a, b;
+    EXPECT_STATUS(vc_sess_create(&t, &p, &a), VIRTIO_CRYPTO_OK);
+    EXPECT_STATUS(vc_sess_create(&t, &p, &b), VIRTIO_CRYPTO_OK);
+    struct vc_sess_cache c = {0};
+    uint32_t svc = 99;
+    struct vc_engine_sess *es = vc_sess_get_cached(&t, &c, a, &svc);
+    EXPECT(es != NULL);
+    EXPECT_EQ(svc, VIRTIO_CRYPTO_SERVICE_CIPHER);
+    for (int i = 0; i < 10; i++)
+        EXPECT(vc_sess_get_cached(&t, &c, a, &svc) == es);
+    EXPECT_EQ(t.slots[(a & 0xfffff) - 1].refs, 2); /* live + the cache, once */
+    /* Destroy while cached: the engine session lives on in the cache... */
+    EXPECT_STATUS(vc_sess_destroy(&t, a), VIRTIO_CRYPTO_OK);
+    EXPECT_EQ(fe.live_sessions, 2);
+    /* ...but the next lookup misses, and releases it. */
+    EXPECT(vc_sess_get_cached(&t, &c, a, &svc) == NULL);
+    EXPECT_EQ(fe.live_sessions, 1);
+    EXPECT(c.es == NULL);
+    /* Switching ids moves the reference; a drop releases it. */
+    EXPECT(vc_sess_get_cached(&t, &c, b, &svc) != NULL);
+    EXPECT_EQ(t.slots[(b & 0xfffff) - 1].refs, 2);
+    vc_sess_cache_drop(&t, &c);
+    EXPECT_EQ(t.slots[(b & 0xfffff) - 1].refs, 1);
+    vc_sess_cache_drop(&t, &c); /* empty: no-op */
+    EXPECT_STATUS(vc_sess_destroy(&t, b), VIRTIO_CRYPTO_OK);
+    EXPECT_EQ(fe.live_sessions, 0);
+    /* A destroy of another session also invalidates (epoch), and the
+     * re-lookup of a still-live id succeeds. */
+    EXPECT_STATUS(vc_sess_create(&t, &p, &a), VIRTIO_CRYPTO_OK);
+    EXPECT_STATUS(vc_sess_create(&t, &p, &b), VIRTIO_CRYPTO_OK);
+    es = vc_sess_get_cached(&t, &c, a, &svc);
+    EXPECT_STATUS(vc_sess_destroy(&t, b), VIRTIO_CRYPTO_OK);
+    EXPECT(vc_sess_get_cached(&t, &c, a, &svc) == es);
+    EXPECT_EQ(t.slots[(a & 0xfffff) - 1].refs, 2);
+    vc_sess_cache_drop(&t, &c);
+    vc_sess_table_fini(&t);
+}
+
 TEST(init_rejects_bad_cap)
 {
     struct fake_engine fe;
@@ -150,6 +197,7 @@ int main(void)
     RUN(full_table_gives_nospc);
     RUN(engine_refusal_frees_slot);
     RUN(destroy_while_in_use_defers_free);
+    RUN(cache_holds_one_ref_and_sees_destroy);
     RUN(init_rejects_bad_cap);
     return TEST_DONE();
 }
