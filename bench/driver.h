@@ -27,7 +27,7 @@
 #include <sys/types.h>
 
 #define DB_BURST 32u
-#define DB_INFLIGHT 128u /* ops in the client's pool (4 bursts) */
+#define DB_INFLIGHT 256u /* ops in the client's pool (8 bursts) */
 #define DB_MAX_MSG 16384u
 
 struct db_sample {

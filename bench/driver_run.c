@@ -196,6 +196,11 @@ void db_run_device(struct db_dev *d, bool event, double secs, struct db_sample *
             free_ops[nfree++] = done[i];
         }
         s->ops += got;
+        /* A polite spin (PAUSE), as DPDK's rte_pause: a spinning thread
+         * otherwise takes issue slots from an SMT sibling (the device). */
+        if (got == 0 && !event)
+            for (int p = 0; p < 8; p++)
+                __builtin_ia32_pause();
         if (got == 0 && event && !vc_qp_arm_batch(d->qp, DB_INFLIGHT / 2)) {
             struct pollfd pf = {.fd = efd, .events = POLLIN};
             (void)poll(&pf, 1, 1000);

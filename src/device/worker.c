@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,39 +59,74 @@ static uint64_t charge(struct vc_qworker *w, const struct vc_req_result *res)
     return a > b ? a : b;
 }
 
-/* Drains the ring once. Returns false if the ring is broken. */
+/* Requests popped ahead of the one being handled: their first bytes are
+ * prefetched when popped, so the cache misses on what the driver just wrote
+ * (IV, header, the status byte's line) overlap instead of coming one per
+ * request (measured: docs/LIBVCRYPTO.md "Performance"). */
+#define LOOKAHEAD 8
+
+/* Touches the lines a request will need first: each readable piece's first
+ * line, and for writing the line of the status byte (the chain's last). */
+static void prefetch_elem(const struct vc_vq_elem *e)
+{
+    uint32_t n = e->rd_cnt + e->wr_cnt;
+    for (uint32_t i = 0; i < e->rd_cnt && i < 4; i++)
+        __builtin_prefetch(e->iov[i].base, 0, 3);
+    if (e->wr_cnt > 0) {
+        const struct vc_iov *last = &e->iov[n - 1];
+        __builtin_prefetch(last->base + last->len - 1, 1, 3);
+    }
+}
+
+/* Handles one popped request and adds its completion to the batch. */
+static void handle_one(struct vc_qworker *w, struct batch *b, const struct vc_vq_elem *elem)
+{
+    struct vc_sg rd, wr;
+    vc_sg_init(&rd, elem->iov, elem->rd_cnt);
+    vc_sg_init(&wr, elem->iov + elem->rd_cnt, elem->wr_cnt);
+    struct vc_req_result res;
+    w->handle(w->arg, &rd, &wr, &res);
+    if (res.no_status)
+        VC_WARN("queue worker: request without room for a status byte");
+    b->done[b->n].head = elem->head;
+    b->done[b->n].len = res.used_len;
+    uint64_t wait = charge(w, &res);
+    /* A slow request (RSA, ECDSA) publishes what is done so far, so fast
+     * requests batched before it are not held back; so does a queue that
+     * must wait for rate-limit tokens. */
+    if (++b->n == BATCH || res.flush || wait)
+        flush(w, b);
+    if (wait)
+        throttle_wait(w, wait);
+}
+
+/* Drains the ring once. Returns false if the ring is broken (after
+ * completing every request it had popped). */
 static bool drain(struct vc_qworker *w)
 {
     struct batch b = {.n = 0};
-    struct vc_vq_elem elem = {.iov = w->iov, .iov_max = w->iov_max};
+    struct vc_vq_elem elem[LOOKAHEAD];
     for (;;) {
-        vc_result r = vc_vq_pop(w->vq, w->gmem, &elem);
-        if (r.err == VC_EAGAIN)
-            break;
-        if (r.err != 0) {
-            flush(w, &b);
-            return false;
+        uint32_t np = 0;
+        int err = 0;
+        while (np < LOOKAHEAD) {
+            elem[np].iov = np == 0 ? w->iov : w->la_iov + (size_t)(np - 1) * w->iov_max;
+            elem[np].iov_max = w->iov_max;
+            vc_result r = vc_vq_pop(w->vq, w->gmem, &elem[np]);
+            if (r.err != 0) {
+                err = r.err;
+                break;
+            }
+            prefetch_elem(&elem[np]);
+            np++;
         }
-        struct vc_sg rd, wr;
-        vc_sg_init(&rd, elem.iov, elem.rd_cnt);
-        vc_sg_init(&wr, elem.iov + elem.rd_cnt, elem.wr_cnt);
-        struct vc_req_result res;
-        w->handle(w->arg, &rd, &wr, &res);
-        if (res.no_status)
-            VC_WARN("queue worker: request without room for a status byte");
-        b.done[b.n].head = elem.head;
-        b.done[b.n].len = res.used_len;
-        uint64_t wait = charge(w, &res);
-        /* A slow request (RSA, ECDSA) publishes what is done so far, so
-         * fast requests batched before it are not held back; so does a
-         * queue that must wait for rate-limit tokens. */
-        if (++b.n == BATCH || res.flush || wait)
-            flush(w, &b);
-        if (wait)
-            throttle_wait(w, wait);
+        for (uint32_t i = 0; i < np; i++)
+            handle_one(w, &b, &elem[i]);
+        if (np == LOOKAHEAD)
+            continue; /* err == 0: there may be more */
+        flush(w, &b);
+        return err == VC_EAGAIN;
     }
-    flush(w, &b);
-    return true;
 }
 
 /* Spins up to poll_us for new requests. True if some arrived. */
@@ -157,15 +193,23 @@ int vc_qworker_start(struct vc_qworker *w)
     if (w->running || !w->handle || !w->vq || !w->iov)
         return VC_EINVAL;
     atomic_store(&w->stop, false);
+    w->la_iov = calloc((size_t)(LOOKAHEAD - 1) * w->iov_max, sizeof(*w->la_iov));
+    if (w->la_iov == NULL)
+        return VC_ENOMEM;
     uint64_t now = vc_now_ns();
     vc_tbucket_init(&w->tb_ops, w->rate_ops, 0, now);
     vc_tbucket_init(&w->tb_bytes, w->rate_bytes, 0, now);
     w->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (w->stop_fd < 0)
+    if (w->stop_fd < 0) {
+        free(w->la_iov);
+        w->la_iov = NULL;
         return VC_ENOMEM;
+    }
     if (pthread_create(&w->thread, NULL, run, w) != 0) {
         close(w->stop_fd);
         w->stop_fd = -1;
+        free(w->la_iov);
+        w->la_iov = NULL;
         return VC_ENOMEM;
     }
     w->running = true;
@@ -181,6 +225,8 @@ void vc_qworker_stop(struct vc_qworker *w)
     pthread_join(w->thread, NULL);
     close(w->stop_fd);
     w->stop_fd = -1;
+    free(w->la_iov);
+    w->la_iov = NULL;
     w->running = false;
 }
 

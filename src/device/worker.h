@@ -56,6 +56,7 @@ struct vc_qworker {
     uint64_t rate_ops;           /* requests per second; 0 = unlimited */
     uint64_t rate_bytes;         /* source bytes per second; 0 = unlimited */
     /* private */
+    struct vc_iov *la_iov; /* look-ahead chains: (LOOKAHEAD - 1) * iov_max */
     struct vc_tbucket tb_ops, tb_bytes;
     pthread_t thread;
     atomic_bool stop;

@@ -475,6 +475,15 @@ uint16_t vc_enqueue_burst(struct vc_qp *qp, struct vc_op **ops, uint16_t n)
         return 0;
     uint16_t i;
     bool posted = false;
+    /* The slots the burst will use: their status/IV line (written below)
+     * and descriptor table, fetched together rather than missed one by one. */
+    uint16_t heads[32];
+    uint32_t m = vc_drv_peek_free(&qp->ring, heads, n < 32 ? n : 32);
+    for (uint32_t j = 0; j < m; j++) {
+        uint8_t *meta = qp->slot_base + (size_t)heads[j] * qp->stride;
+        __builtin_prefetch(meta + VC__DATA_STATUS, 1, 3);
+        __builtin_prefetch(meta + VC__META_TABLE, 1, 3);
+    }
     for (i = 0; i < n; i++) {
         if (qp->ring.inflight + qp->local_n >= qp->size)
             break;
@@ -545,6 +554,13 @@ uint16_t vc_dequeue_burst(struct vc_qp *qp, struct vc_op **ops, uint16_t n)
     uint16_t k = 0;
     if (qp->ring.cb_enabled)
         vc_drv_disable_cb(&qp->ring);
+    /* The status bytes sit in lines the device just wrote: fetch them all
+     * at once, for writing, since the next op on the slot writes its IV
+     * there (one transfer per line instead of a read then an upgrade). */
+    uint16_t ids[32];
+    uint32_t m = vc_drv_peek_used(&qp->ring, ids, n < 32 ? n : 32);
+    for (uint32_t i = 0; i < m; i++)
+        __builtin_prefetch(qp->slot_base + (size_t)ids[i] * qp->stride + VC__DATA_STATUS, 1, 3);
     int state = atomic_load_explicit(&qp->dev->state, memory_order_acquire);
     while (k < n) {
         if (qp->local_n) {

@@ -197,6 +197,32 @@ static void release(struct vc_drv *r, uint16_t head)
     r->inflight--;
 }
 
+uint32_t vc_drv_peek_used(const struct vc_drv *r, uint16_t *ids, uint32_t max)
+{
+    if (r->broken)
+        return 0;
+    uint16_t avail = (uint16_t)(ld16(&r->used->idx) - r->last_used);
+    atomic_thread_fence(memory_order_acquire);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < avail && i < max && i < r->size; i++) {
+        uint32_t id = le32toh(r->used->ring[(uint16_t)(r->last_used + i) & (r->size - 1)].id);
+        if (id < r->size)
+            ids[k++] = (uint16_t)id;
+    }
+    return k;
+}
+
+uint32_t vc_drv_peek_free(const struct vc_drv *r, uint16_t *heads, uint32_t max)
+{
+    uint32_t k = 0;
+    uint16_t h = r->free_head;
+    for (; k < max && k < r->num_free; k++) {
+        heads[k] = h;
+        h = r->heads[h].next_free;
+    }
+    return k;
+}
+
 bool vc_drv_has_used(const struct vc_drv *r)
 {
     return !r->broken && ld16(&r->used->idx) != r->last_used;

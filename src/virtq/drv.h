@@ -120,6 +120,12 @@ bool vc_drv_kick_prepare(struct vc_drv *r);
  * used idx too far ahead). */
 int vc_drv_get(struct vc_drv *r, uint16_t *head, uint32_t *len);
 
+/* Prefetch hints, no validation and no state change: the ids of up to max
+ * used entries not yet taken (ids >= size are skipped), and the heads the
+ * next max vc_drv_add_indirect calls will take. Return how many. */
+uint32_t vc_drv_peek_used(const struct vc_drv *r, uint16_t *ids, uint32_t max);
+uint32_t vc_drv_peek_free(const struct vc_drv *r, uint16_t *heads, uint32_t max);
+
 /* True if the used ring has entries we have not taken (cheap poll). */
 bool vc_drv_has_used(const struct vc_drv *r);
 
