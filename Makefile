@@ -70,6 +70,7 @@ demo: all
 
 bench: all
 	$(BUILD)/bench/engine
+	$(BUILD)/bench/driver
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -440,7 +440,7 @@ static uint8_t submit(struct vc_qp *qp, struct vc_op *op, uint16_t head)
     if (s && d->info.revision_1)
         vc__put32(h, 16, VIRTIO_CRYPTO_FLAG_SESSION_MODE);
     uint8_t *sh = meta + VC__META_HDR;
-    put_if_changed(sh, h, sizeof(h));
+    put_if_changed(sh, h, fixed); /* the device reads exactly fixed bytes */
     b.table[0].addr = htole64(vc__addr(sh));
     b.table[0].len = htole32(fixed);
     b.table[0].flags = 0;
