@@ -7,12 +7,15 @@
  * reported, so a noisy neighbour on a 2-core machine hits all targets alike
  * instead of one.
  *
- * Device side: one session per cell, a window of 2 x --burst ops kept in
- * flight on queue pair 0, enqueued --burst at a time; every buffer (source,
+ * Device side: one session per cell, a window of 8 x --burst ops (at most
+ * the queue size) kept in flight on queue pair 0, enqueued --burst at a
+ * time, so the device never waits for the client; every buffer (source,
  * IV, each op's destination and digest) comes from vc_mem_alloc, so the
  * driver copies nothing. When a dequeue finds nothing, the thread sleeps on
- * the queue's eventfd (vc_qp_arm first) unless --spin: that is what makes
- * "client CPU per op" meaningful (a spinning client would show 100 %).
+ * the queue's eventfd unless --spin, armed with vc_qp_arm_batch for half
+ * of what is in flight (one wake-up per many completions): that is what
+ * makes "client CPU per op" meaningful (a spinning client would show
+ * 100 %).
  *
  * CPU per op is getrusage() user+sys over the round divided by the ops
  * completed in it, twice: RUSAGE_THREAD (the application thread: what
@@ -254,12 +257,12 @@ static bool dev_check(struct dev_cell *c, const struct cli_alg *a, uint32_t size
     return true;
 }
 
-static void wait_event(struct vc_qp *qp)
+static void wait_event(struct vc_qp *qp, uint32_t inflight)
 {
     int fd = vc_qp_eventfd(qp);
     struct pollfd p = {.fd = fd, .events = POLLIN};
 
-    if (fd >= 0 && !vc_qp_arm(qp))
+    if (fd >= 0 && !vc_qp_arm_batch(qp, inflight > 1 ? inflight / 2 : 1))
         (void)poll(&p, 1, 10);
 }
 
@@ -326,7 +329,7 @@ static bool dev_round(struct dev_cell *c, const struct bench_run *r, struct samp
             if (r->spin)
                 sched_yield();
             else
-                wait_event(qp);
+                wait_event(qp, inflight);
         }
     }
     meter_read(&m1);
@@ -555,7 +558,7 @@ int cli_cmd_bench(struct cli_opts *o)
     }
     for (size_t i = 0; i < nsizes; i++)
         max_size = VC_MAX(max_size, sizes[i]);
-    r.window = 2 * r.burst;
+    r.window = 8 * r.burst;
     /* Shared memory: a destination per op in the window, plus source/IV. */
     rc = open_targets(o, ts, &nt, dev_buf, sizeof(dev_buf),
                       (uint64_t)(r.window + 4) * (max_size + 192) + (4u << 20));
