@@ -21,6 +21,15 @@
 
 static const uint8_t KEY[32] = {0x42, 1, 2, 3};
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 double db_now(void)
 {
     struct timespec t;
@@ -200,7 +209,7 @@ void db_run_device(struct db_dev *d, bool event, double secs, struct db_sample *
          * otherwise takes issue slots from an SMT sibling (the device). */
         if (got == 0 && !event)
             for (int p = 0; p < 8; p++)
-                __builtin_ia32_pause();
+                cpu_relax();
         if (got == 0 && event && !vc_qp_arm_batch(d->qp, DB_INFLIGHT / 2)) {
             struct pollfd pf = {.fd = efd, .events = POLLIN};
             (void)poll(&pf, 1, 1000);

@@ -284,7 +284,11 @@ struct vc_op {
  * An op with an impossible layout is still accepted and comes back from
  * vc_dequeue_burst with a VC_OP_STATUS_* code, so every accepted op has one
  * completion path. At most one device notification ("kick") per call, none
- * when the device is polling. Never blocks. */
+ * when the device is polling. Never blocks.
+ * Fast path: an op struct submitted again on the same qp with the same
+ * session, opcode, lengths and buffer pointers (new data and IV in them is
+ * fine) reuses the request it built last time; keep at most queue_size such
+ * ops in circulation per qp so each keeps its slot. */
 uint16_t vc_enqueue_burst(struct vc_qp *qp, struct vc_op **ops, uint16_t n);
 
 /* Returns up to n completed ops into ops[0..ret), in completion order (not

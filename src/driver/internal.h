@@ -48,8 +48,24 @@
 #define VC__CTRL_KEYS (16384u + 1024u) /* key bytes one control request carries */
 #define VC__STATUS_UNSET 0xffu
 
+/* What a slot's shared header and descriptor table were last built from:
+ * an op with the same key reuses them as they are (vc_enqueue_burst's
+ * "prepared" path), writing only the IV copy and the status byte. */
+struct vc__tmpl_key {
+    const struct vc_session *session;
+    uint64_t sid;
+    uint32_t opcode, iv_len, aad_len, src_len, dst_len, digest_len;
+    uint32_t cipher_offset, cipher_len, hash_offset, hash_len;
+    const void *iv, *aad, *src;
+    void *dst, *digest;
+};
+
 /* Driver-side per-head state of a data request (private memory). */
 struct vc__slot {
+    struct vc__tmpl_key key;
+    bool tmpl;           /* key describes what the shared slot holds */
+    uint8_t *iv_bounce;  /* where the IV is copied, or NULL (in place) */
+    uint32_t tmpl_ndesc, tmpl_wr_len;
     struct vc_op *op;
     void *copy_dst;   /* caller dst to copy back from the bounce area, or NULL */
     uint8_t *bounce_dst;
@@ -75,6 +91,7 @@ struct vc_qp {
     struct vc_op **local;
     uint32_t local_head, local_n;
     uint64_t kicks; /* eventfd writes (statistics for tests and benchmarks) */
+    uint64_t prepared; /* ops that reused their slot's header and table (same) */
 };
 
 struct vc__pool_block;

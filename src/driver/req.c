@@ -385,6 +385,47 @@ static bool known_opcode(uint32_t opc)
     }
 }
 
+static void tmpl_key(const struct vc_op *op, struct vc__tmpl_key *k)
+{
+    memset(k, 0, sizeof(*k));
+    k->session = op->session;
+    k->sid = op->session->id;
+    k->opcode = op->opcode;
+    k->iv_len = op->iv_len, k->aad_len = op->aad_len, k->src_len = op->src_len;
+    k->dst_len = op->dst_len, k->digest_len = op->digest_len;
+    k->cipher_offset = op->cipher_offset, k->cipher_len = op->cipher_len;
+    k->hash_offset = op->hash_offset, k->hash_len = op->hash_len;
+    k->iv = op->iv, k->aad = op->aad, k->src = op->src;
+    k->dst = op->dst, k->digest = op->digest;
+}
+
+/* The prepared path: op is laid out exactly as the slot's last request
+ * (same session, opcode, lengths and buffers), so the shared header and
+ * table are still right; only the IV copy and the status byte change. The
+ * caller keeps passing the same op structs with new data and IVs in the
+ * same buffers: the common shape of a busy user. */
+static bool submit_prepared(struct vc_qp *qp, struct vc_op *op, uint16_t head)
+{
+    struct vc__slot *slot = &qp->slots[head];
+    if (!slot->tmpl || op->session == NULL || op->session != slot->key.session)
+        return false;
+    struct vc__tmpl_key k;
+    tmpl_key(op, &k);
+    if (memcmp(&k, &slot->key, sizeof(k)) != 0)
+        return false;
+    uint8_t *meta = qp->slot_base + (size_t)head * qp->stride;
+    if (slot->iv_bounce)
+        memcpy(slot->iv_bounce, op->iv, op->iv_len);
+    meta[VC__DATA_STATUS] = VC__STATUS_UNSET;
+    if (vc_drv_add_indirect_at(&qp->ring, head, vc__addr(meta + VC__META_TABLE),
+                               slot->tmpl_ndesc, slot->tmpl_wr_len) != 0)
+        return false; /* cannot happen: head is free; the full path decides */
+    slot->op = op;
+    op->priv_slot = (uint32_t)head + 1;
+    qp->prepared++;
+    return true;
+}
+
 /* Builds op into slot `head` and makes it available. Returns 0, or the
  * local status to complete it with. */
 static uint8_t submit(struct vc_qp *qp, struct vc_op *op, uint16_t head)
@@ -412,6 +453,8 @@ static uint8_t submit(struct vc_qp *qp, struct vc_op *op, uint16_t head)
                    : (service == VIRTIO_CRYPTO_SERVICE_CIPHER &&
                       op->stateless->u.cipher.chain_hash_mode != 0);
 
+    if (submit_prepared(qp, op, head))
+        return 0;
     uint8_t *meta = qp->slot_base + (size_t)head * qp->stride;
     struct vc__slot *slot = &qp->slots[head];
     memset(slot, 0, sizeof(*slot));
@@ -459,11 +502,23 @@ static uint8_t submit(struct vc_qp *qp, struct vc_op *op, uint16_t head)
     }
     struct virtq_desc *stab = (struct virtq_desc *)(void *)(meta + VC__META_TABLE);
     put_if_changed(stab, table, b.n * sizeof(table[0]));
-    uint16_t got;
-    if (vc_drv_add_indirect(&qp->ring, vc__addr(stab), b.n, (uint32_t)b.wr_len, &got) != 0 ||
-        got != head)
-        return VC_OP_STATUS_INVALID; /* cannot happen: a descriptor was free */
+    if (vc_drv_add_indirect_at(&qp->ring, head, vc__addr(stab), b.n, (uint32_t)b.wr_len) != 0)
+        return VC_OP_STATUS_INVALID; /* cannot happen: head was free */
     slot->op = op;
+    op->priv_slot = (uint32_t)head + 1;
+    /* Reusable as is next time if nothing but the IV was copied (sessions
+     * only: stateless requests carry keys). */
+    bool iv_copied = op->iv_len > 0 && !vc__in_region(d, op->iv, op->iv_len);
+    uint32_t iv_room = iv_copied ? (op->iv_len + 7u) & ~7u : 0;
+    if (s && !slot->copy_dst && !slot->copy_digest && b.bounce_used == iv_room &&
+        (service == VIRTIO_CRYPTO_SERVICE_CIPHER || service == VIRTIO_CRYPTO_SERVICE_AEAD ||
+         op->iv_len == 0)) {
+        tmpl_key(op, &slot->key);
+        slot->iv_bounce = iv_copied ? b.bounce : NULL;
+        slot->tmpl_ndesc = b.n;
+        slot->tmpl_wr_len = (uint32_t)b.wr_len;
+        slot->tmpl = true;
+    }
     return 0;
 }
 
@@ -480,7 +535,10 @@ uint16_t vc_enqueue_burst(struct vc_qp *qp, struct vc_op **ops, uint16_t n)
     uint16_t heads[32];
     uint32_t m = vc_drv_peek_free(&qp->ring, heads, n < 32 ? n : 32);
     for (uint32_t j = 0; j < m; j++) {
-        uint8_t *meta = qp->slot_base + (size_t)heads[j] * qp->stride;
+        uint32_t hint = ops[j] ? ops[j]->priv_slot : 0;
+        uint16_t h = hint != 0 && vc_drv_is_free(&qp->ring, hint - 1) ? (uint16_t)(hint - 1)
+                                                                        : heads[j];
+        uint8_t *meta = qp->slot_base + (size_t)h * qp->stride;
         __builtin_prefetch(meta + VC__DATA_STATUS, 1, 3);
         __builtin_prefetch(meta + VC__META_TABLE, 1, 3);
     }
@@ -490,8 +548,14 @@ uint16_t vc_enqueue_burst(struct vc_qp *qp, struct vc_op **ops, uint16_t n)
         struct vc_op *op = ops[i];
         if (VC_UNLIKELY(!op))
             break; /* not accepted, so nothing to complete */
-        /* Each op takes exactly one descriptor: the next free one. */
-        uint8_t st = submit(qp, op, qp->ring.free_head);
+        /* Each op takes exactly one descriptor: the one it had last time
+         * if that is free (its slot may still hold its request layout),
+         * else the next free one. */
+        uint32_t hint = op->priv_slot;
+        uint16_t head = hint != 0 && vc_drv_is_free(&qp->ring, hint - 1)
+                            ? (uint16_t)(hint - 1)
+                            : vc_drv_next_free(&qp->ring);
+        uint8_t st = submit(qp, op, head);
         if (st)
             local_push(qp, op, st);
         else

@@ -1,10 +1,13 @@
 /* Split virtqueue, driver side.
  *
  * IMPLEMENTATION NOTES
- * Free descriptors form a list through the private heads[i].next_free
- * links, never through desc[i].next: the descriptor table is shared memory
- * a hostile device could rewrite. A head's chain is released as a whole
- * from the private head state (ndesc, last).
+ * Free descriptors form a circular, doubly linked list through the private
+ * heads[i].next_free / prev_free links, never through desc[i].next: the
+ * descriptor table is shared memory a hostile device could rewrite. Chains
+ * are taken from the front in list order and keep their next_free links
+ * while in use; a head's chain is released as a whole from the private
+ * head state (ndesc, last) and spliced back at the front. The prev links
+ * let vc_drv_add_indirect_at take any one free descriptor in O(1).
  *
  * Ordering (§2.7.13): descriptors and the avail ring entry are written
  * before avail->idx (release fence); a full fence separates our avail->idx
@@ -49,8 +52,11 @@ int vc_drv_init(struct vc_drv *r, uint32_t size, bool event_idx, void *desc, voi
     r->size = size;
     r->event_idx = event_idx;
     memset(heads, 0, sizeof(*heads) * size);
-    for (uint32_t i = 0; i < size; i++)
+    for (uint32_t i = 0; i < size; i++) {
         heads[i].next_free = (uint16_t)((i + 1) % size);
+        heads[i].prev_free = (uint16_t)((i + size - 1) % size);
+        heads[i].is_free = 1;
+    }
     r->num_free = size;
     r->free_head = 0;
     st16(&r->avail->flags, 0);
@@ -60,16 +66,39 @@ int vc_drv_init(struct vc_drv *r, uint32_t size, bool event_idx, void *desc, voi
     return 0;
 }
 
-/* Takes n descriptors off the free list; returns the first. */
+/* Takes n (<= num_free) descriptors off the front of the free list; returns
+ * the first. They stay linked in order through next_free. */
 static uint16_t take(struct vc_drv *r, uint32_t n, uint16_t *last)
 {
     uint16_t head = r->free_head, i = head;
-    for (uint32_t k = 1; k < n; k++)
+    r->heads[i].is_free = 0;
+    for (uint32_t k = 1; k < n; k++) {
         i = r->heads[i].next_free;
+        r->heads[i].is_free = 0;
+    }
     *last = i;
-    r->free_head = r->heads[i].next_free;
     r->num_free -= n;
+    if (r->num_free > 0) {
+        uint16_t front = r->heads[i].next_free, tail = r->heads[head].prev_free;
+        r->heads[front].prev_free = tail;
+        r->heads[tail].next_free = front;
+        r->free_head = front;
+    }
     return head;
+}
+
+/* Takes free descriptor h out of the list. */
+static void take_one(struct vc_drv *r, uint16_t h)
+{
+    struct vc_drv_head *d = &r->heads[h];
+    d->is_free = 0;
+    r->num_free--;
+    if (r->num_free > 0) {
+        r->heads[d->prev_free].next_free = d->next_free;
+        r->heads[d->next_free].prev_free = d->prev_free;
+        if (r->free_head == h)
+            r->free_head = d->next_free;
+    }
 }
 
 static void make_avail(struct vc_drv *r, uint16_t head, uint16_t ndesc, uint16_t last,
@@ -124,6 +153,9 @@ int vc_drv_add(struct vc_drv *r, const struct vc_drv_buf *bufs, uint32_t n_rd, u
     return 0;
 }
 
+static void put_indirect(struct vc_drv *r, uint16_t h, uint64_t table_addr, uint32_t n,
+                         uint32_t wr_len);
+
 int vc_drv_add_indirect(struct vc_drv *r, uint64_t table_addr, uint32_t n, uint32_t wr_len,
                         uint16_t *head)
 {
@@ -134,6 +166,26 @@ int vc_drv_add_indirect(struct vc_drv *r, uint64_t table_addr, uint32_t n, uint3
     if (r->num_free < 1)
         return VC_ENOSPC;
     uint16_t last, h = take(r, 1, &last);
+    put_indirect(r, h, table_addr, n, wr_len);
+    *head = h;
+    return 0;
+}
+
+int vc_drv_add_indirect_at(struct vc_drv *r, uint16_t want, uint64_t table_addr, uint32_t n,
+                           uint32_t wr_len)
+{
+    if (r->broken)
+        return VC_EBROKEN;
+    if (n == 0 || (uint64_t)n * sizeof(struct virtq_desc) > UINT32_MAX || !vc_drv_is_free(r, want))
+        return VC_EINVAL;
+    take_one(r, want);
+    put_indirect(r, want, table_addr, n, wr_len);
+    return 0;
+}
+
+static void put_indirect(struct vc_drv *r, uint16_t h, uint64_t table_addr, uint32_t n,
+                         uint32_t wr_len)
+{
     /* §2.7.5.3.1: "The driver MUST NOT set both VIRTQ_DESC_F_INDIRECT and
      * VIRTQ_DESC_F_NEXT in flags." Written only when it differs: a slot
      * reused with the same table leaves the line valid in the device's
@@ -144,9 +196,7 @@ int vc_drv_add_indirect(struct vc_drv *r, uint64_t table_addr, uint32_t n, uint3
                             .next = r->desc[h].next};
     if (memcmp(&r->desc[h], &nd, sizeof(nd)) != 0)
         r->desc[h] = nd;
-    make_avail(r, h, 1, last, wr_len);
-    *head = h;
-    return 0;
+    make_avail(r, h, 1, h, wr_len);
 }
 
 void vc_drv_fill_indirect(struct virtq_desc *table, uint32_t i, uint32_t n, uint64_t addr,
@@ -188,9 +238,25 @@ bool vc_drv_kick_prepare(struct vc_drv *r)
 static void release(struct vc_drv *r, uint16_t head)
 {
     struct vc_drv_head *h = &r->heads[head];
+    uint16_t last = h->last;
     /* Chain [head .. last] is still linked through the private next_free
-     * links as it was taken; splice it back in front of the free list. */
-    r->heads[h->last].next_free = r->free_head;
+     * links as it was taken; splice it back in front of the free list and
+     * rebuild its prev links. */
+    for (uint16_t i = head; i != last; i = r->heads[i].next_free) {
+        r->heads[r->heads[i].next_free].prev_free = i;
+        r->heads[i].is_free = 1;
+    }
+    r->heads[last].is_free = 1;
+    if (r->num_free == 0) {
+        r->heads[last].next_free = head;
+        h->prev_free = last;
+    } else {
+        uint16_t front = r->free_head, tail = r->heads[front].prev_free;
+        r->heads[tail].next_free = head;
+        h->prev_free = tail;
+        r->heads[last].next_free = front;
+        r->heads[front].prev_free = last;
+    }
     r->free_head = head;
     r->num_free += h->ndesc;
     h->busy = 0;

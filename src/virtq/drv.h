@@ -37,6 +37,8 @@
  * chain's head it also describes the chain). */
 struct vc_drv_head {
     uint16_t next_free; /* free-list / chain link (never read from the ring) */
+    uint16_t prev_free; /* free list only: it is circular and doubly linked */
+    uint8_t is_free;    /* on the free list */
     uint32_t wr_len; /* device-writable bytes of the chain */
     uint16_t ndesc;  /* ring descriptors the chain holds */
     uint16_t last;   /* last ring descriptor of the chain */
@@ -77,6 +79,24 @@ struct vc_drv {
  * start enabled. Returns 0 or VC_EINVAL. */
 int vc_drv_init(struct vc_drv *r, uint32_t size, bool event_idx, void *desc, void *avail,
                 void *used, struct vc_drv_head *heads);
+
+/* Like vc_drv_add_indirect, but takes descriptor want, which must be free
+ * (vc_drv_is_free): a caller that ties per-request state to a descriptor
+ * can keep giving a request the same one. VC_EINVAL if want is not free. */
+int vc_drv_add_indirect_at(struct vc_drv *r, uint16_t want, uint64_t table_addr, uint32_t n,
+                           uint32_t wr_len);
+
+/* True if descriptor i is free (i < size). */
+static inline bool vc_drv_is_free(const struct vc_drv *r, uint32_t i)
+{
+    return i < r->size && r->heads[i].is_free;
+}
+
+/* The descriptor the next vc_drv_add_indirect would take (num_free > 0). */
+static inline uint16_t vc_drv_next_free(const struct vc_drv *r)
+{
+    return r->free_head;
+}
 
 /* Free descriptors. */
 static inline uint32_t vc_drv_num_free(const struct vc_drv *r)

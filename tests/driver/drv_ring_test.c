@@ -134,6 +134,91 @@ TEST(indirect_and_out_of_order)
     rig_fini(&r);
 }
 
+/* The free list stays a consistent circular list: every free descriptor
+ * once, links both ways, is_free set exactly on it, and the count adds up
+ * with the descriptors of chains in flight. */
+static bool free_list_ok(const struct rig *r, uint32_t busy_desc)
+{
+    const struct vc_drv *d = &r->d;
+    uint32_t n = d->num_free, seen = 0, flagged = 0;
+    uint8_t mark[256] = {0};
+    for (uint32_t i = 0; i < d->size; i++)
+        flagged += d->heads[i].is_free;
+    if (flagged != n || n + busy_desc != d->size)
+        return false;
+    uint16_t i = d->free_head;
+    for (uint32_t k = 0; k < n; k++) {
+        if (!d->heads[i].is_free || mark[i]++ ||
+            d->heads[d->heads[i].next_free].prev_free != i)
+            return false;
+        seen++;
+        i = d->heads[i].next_free;
+    }
+    return seen == n && (n == 0 || i == d->free_head);
+}
+
+/* Chains, indirect requests and requests on a chosen descriptor
+ * (vc_drv_add_indirect_at) mixed at random, completed out of order: the
+ * free list keeps its shape, a busy or out-of-range descriptor is refused,
+ * and each request comes back on the descriptor it was given. */
+TEST(chosen_descriptor_and_free_list_shape)
+{
+    struct rig r;
+    rig_init(&r, 16, false);
+    srand(7);
+    uint32_t busy = 0, bad = 0, rounds = 0;
+    uint8_t ndesc_of[16] = {0};
+    struct vc_vq_elem e[16];
+    uint32_t ne = 0;
+    for (int step = 0; step < 20000 && !t__fail_cur; step++) {
+        int what = rand() % 4;
+        uint16_t h = 0;
+        if (what == 0 && vc_drv_num_free(&r.d) >= 3) {
+            struct vc_drv_buf b[3] = {{A(buf(&r, 0)), 4}, {A(buf(&r, 64)), 4}, {A(buf(&r, 128)), 4}};
+            uint32_t n = 1 + (uint32_t)(rand() % 3);
+            EXPECT_EQ(vc_drv_add(&r.d, b, 1, n - 1, &h), 0);
+            ndesc_of[h] = (uint8_t)n;
+            busy += n;
+        } else if (what == 1 && vc_drv_num_free(&r.d) >= 1) {
+            struct virtq_desc *t = (struct virtq_desc *)buf(&r, 4096);
+            vc_drv_fill_indirect(t, 0, 2, A(buf(&r, 0)), 8, false);
+            vc_drv_fill_indirect(t, 1, 2, A(buf(&r, 64)), 8, true);
+            uint16_t want = (uint16_t)(rand() % 18); /* 16, 17: out of range */
+            bool ok = vc_drv_is_free(&r.d, want);
+            int rc = vc_drv_add_indirect_at(&r.d, want, A(t), 2, 8);
+            EXPECT_EQ(rc, ok ? 0 : VC_EINVAL);
+            if (ok) {
+                ndesc_of[want] = 1;
+                busy += 1;
+            }
+        } else if (ne < 16) {
+            /* Device: take what is available. */
+            vc_drv_publish(&r.d);
+            while (ne < 16) {
+                e[ne] = (struct vc_vq_elem){.iov = r.iov + 4 * ne, .iov_max = 4};
+                if (!vc_ok(vc_vq_pop(&r.vq, &r.gm, &e[ne])))
+                    break;
+                ne++;
+            }
+        }
+        if (ne > 0 && rand() % 2) {
+            /* Complete a random one; the driver takes it back. */
+            uint32_t k = (uint32_t)rand() % ne;
+            EXPECT(vc_ok(vc_vq_push(&r.vq, e[k].head, 0)));
+            uint32_t len;
+            EXPECT_EQ(vc_drv_get(&r.d, &h, &len), 0);
+            EXPECT_EQ(h, e[k].head);
+            busy -= ndesc_of[h];
+            e[k] = e[--ne];
+            rounds++;
+        }
+        bad += !free_list_ok(&r, busy);
+    }
+    EXPECT_EQ(bad, 0);
+    EXPECT(rounds > 1000);
+    rig_fini(&r);
+}
+
 /* One request through both sides; returns whether the driver would kick. */
 static bool one_round(struct rig *r, bool device_wants_kicks, bool *irq)
 {
@@ -360,6 +445,7 @@ int main(void)
     RUN(flags_suppression_wraps);
     RUN(interrupt_moderation_event_idx);
     RUN(interrupt_moderation_flags);
+    RUN(chosen_descriptor_and_free_list_shape);
     RUN(hostile_device_answers);
     RUN(abort_all_completes_each_once);
     return TEST_DONE();
