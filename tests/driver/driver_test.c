@@ -73,17 +73,22 @@ static struct vc_dev *open_dev(const char *spec, uint32_t qsize)
     return d;
 }
 
-static struct vc_session *mk_aead(struct vc_dev *d, uint32_t op)
+static struct vc_session *mk_aead_tag(struct vc_dev *d, uint32_t op, uint32_t tag_len)
 {
     struct vc_session_params p = {.service = VIRTIO_CRYPTO_SERVICE_AEAD};
     p.u.aead.algo = VIRTIO_CRYPTO_AEAD_GCM;
     p.u.aead.op = op;
     p.u.aead.key = K32;
     p.u.aead.key_len = 32;
-    p.u.aead.tag_len = 16;
+    p.u.aead.tag_len = tag_len;
     struct vc_session *s = NULL;
     EXPECT_EQ(vc_session_create(d, &p, &s), 0);
     return s;
+}
+
+static struct vc_session *mk_aead(struct vc_dev *d, uint32_t op)
+{
+    return mk_aead_tag(d, op, 16);
 }
 
 static struct vc_session *mk_cipher(struct vc_dev *d, uint32_t op, uint32_t hash_mode)
@@ -496,14 +501,7 @@ static void prepared_case(uint32_t qsize, int nops, bool expect_prepared)
         return;
     }
     struct vc_session *s16 = mk_aead(d, VIRTIO_CRYPTO_OP_ENCRYPT);
-    struct vc_session_params p = {.service = VIRTIO_CRYPTO_SERVICE_AEAD};
-    p.u.aead.algo = VIRTIO_CRYPTO_AEAD_GCM;
-    p.u.aead.op = VIRTIO_CRYPTO_OP_ENCRYPT;
-    p.u.aead.key = K32;
-    p.u.aead.key_len = 32;
-    p.u.aead.tag_len = 12;
-    struct vc_session *s12 = NULL;
-    EXPECT_EQ(vc_session_create(d, &p, &s12), 0);
+    struct vc_session *s12 = mk_aead_tag(d, VIRTIO_CRYPTO_OP_ENCRYPT, 12);
     enum { MAXOPS = 16, MAXN = 64 };
     uint8_t *mem = vc_mem_alloc(d, MAXOPS * 2 * 128);
     uint8_t iv[MAXOPS][12];
