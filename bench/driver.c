@@ -156,16 +156,19 @@ static bool parse(int argc, char **argv, struct opts *o)
     return true;
 }
 
-/* Issue #4 §7 targets, for vhost-user cells: throughput ratio >= 0.85 at
- * 64 B and >= 0.9 at 1 KiB and 16 KiB; client CPU <= 100 ns per 64 B op
- * (event mode, where the client does not spin by choice). */
+/* Issue #4 §7 targets, judged on the vhost-user cells in event mode: a
+ * throughput ratio >= 0.85 at 64 B and >= 0.9 at 1 KiB and 16 KiB, and at
+ * 64 B also a client CPU <= 100 ns per op. One configuration for both,
+ * the one an application with an event loop runs: a spinning client's CPU
+ * per op is its wall time by construction, so spin cells are information
+ * (the lowest latency, and the throughput a dedicated polling core gets). */
 static void judge(struct cell *c)
 {
-    c->has_target = strcmp(c->dev, "vhost-user") == 0 &&
+    c->has_target = strcmp(c->dev, "vhost-user") == 0 && c->event &&
                     (c->size == 64 || c->size == 1024 || c->size == 16384);
     c->target = c->size == 64 ? 0.85 : 0.9;
     c->met = c->ratio >= c->target;
-    if (c->has_target && c->event && c->size == 64)
+    if (c->has_target && c->size == 64)
         c->met = c->met && c->cpu_ns <= 100;
 }
 
@@ -199,9 +202,9 @@ static int run_cell(const struct opts *o, const char *spec, const char *dev, uin
                        .kicks_op = (double)kicks / (double)ops,
                        .sleeps_op = (double)sleeps / (double)ops};
     judge(c);
-    out("AES-%u-GCM   %5u  %-10s %-5s %11.0f %11.0f %6.3f %7s %6.0f %8.4f %8.4f  %s\n",
+    out("AES-%u-GCM   %5u  %-10s %-5s %11.0f %11.0f %6.3f %9s %6.0f %8.4f %8.4f  %s\n",
         key * 8, size, dev, event ? "event" : "spin", c->dev_ops, c->nat_ops, c->ratio,
-        c->has_target ? (size == 64 ? ">=0.85" : ">=0.90") : "-", c->cpu_ns, c->kicks_op,
+        c->has_target ? (size == 64 ? ">=.85,100" : ">=0.90") : "-", c->cpu_ns, c->kicks_op,
         c->sleeps_op, !c->has_target ? "info" : c->met ? "ok" : "MISS");
     fflush(stdout);
     return 0;
@@ -267,8 +270,9 @@ int main(int argc, char **argv)
         "#           of %.2f s per side, alternating; medians over rounds.\n",
         DB_INFLIGHT, DB_BURST, DB_INFLIGHT / 2, o.poll_us, o.pin ? "yes" : "no", DB_INFLIGHT, o.rounds, o.secs);
     out("# columns:  ratio = median of per-round device/native; cpu = client thread CPU\n"
-        "#           (getrusage) per op; kicks, sleeps = per op\n\n");
-    out("algorithm     size  device     wait        ops/s      native  ratio  target cpu ns "
+        "#           (getrusage) per op; kicks, sleeps = per op. Targets (issue #4 s7) are\n"
+        "#           judged on vhost-user event cells: ratio, and at 64 B CPU <= 100 ns\n\n");
+    out("algorithm     size  device     wait        ops/s      native  ratio    target cpu ns "
         "kicks/op sleep/op  status\n");
 
     struct db_daemon dm = {0};
