@@ -4,15 +4,15 @@
  * libvcrypto's in-process device or vhost-user to a vcryptod child started
  * by the bench with one queue and one worker (--queues 1) that polls
  * (--poll-us). The client keeps the queue pair full: a pool of
- * DB_INFLIGHT ops, enqueued in bursts of DB_BURST as they come back
+ * db_inflight ops, enqueued in bursts of DB_BURST as they come back
  * (the way a user with that much work would drive it); "spin" polls
  * vc_dequeue_burst, "event" sleeps on the queue pair's eventfd with
- * vc_qp_arm_batch(DB_INFLIGHT / 2) when it has nothing to do (one wake-up
+ * vc_qp_arm_batch(db_inflight / 2) when it has nothing to do (one wake-up
  * per half pool: the device still has work queued when the client wakes).
  *
  * "Native" is what the user would otherwise do in-process: OpenSSL EVP, one
  * message per operation with the key schedule kept (new IV each message),
- * over the same DB_INFLIGHT buffers the device path uses, in the same
+ * over the same db_inflight buffers the device path uses, in the same
  * thread, alternating with the device side round by round.
  *
  * Files: driver.c (options, cells, report), driver_run.c (the timed loops,
@@ -27,7 +27,10 @@
 #include <sys/types.h>
 
 #define DB_BURST 32u
-#define DB_INFLIGHT 256u /* ops in the client's pool (8 bursts) */
+#define DB_MAX_INFLIGHT 1024u
+/* Ops in the client's pool (--inflight, a power of two 32..1024; default
+ * 1024). Set by main before any run. */
+extern uint32_t db_inflight;
 #define DB_MAX_MSG 16384u
 
 struct db_sample {
@@ -50,7 +53,7 @@ struct vc_dev;
 struct vc_session;
 struct vc_qp;
 
-/* An open device with one AEAD session and DB_INFLIGHT ops over buffers in
+/* An open device with one AEAD session and db_inflight ops over buffers in
  * its shared memory (zero copy), prepared for one (key length, size). */
 struct db_dev {
     struct vc_dev *dev;
