@@ -239,13 +239,11 @@ static void release(struct vc_drv *r, uint16_t head)
 {
     struct vc_drv_head *h = &r->heads[head];
     uint16_t last = h->last;
-    /* Chain [head .. last] is still linked through the private next_free
-     * links as it was taken; splice it back in front of the free list and
-     * rebuild its prev links. */
-    for (uint16_t i = head; i != last; i = r->heads[i].next_free) {
-        r->heads[r->heads[i].next_free].prev_free = i;
+    /* Chain [head .. last] was taken as a run of the list and its links
+     * inside the run (next_free and prev_free) are untouched since: splice
+     * the run back in front of the free list by its two ends. */
+    for (uint16_t i = head; i != last; i = r->heads[i].next_free)
         r->heads[i].is_free = 1;
-    }
     r->heads[last].is_free = 1;
     if (r->num_free == 0) {
         r->heads[last].next_free = head;

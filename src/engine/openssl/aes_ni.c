@@ -19,7 +19,8 @@
  * (shuffle of word 2 instead of word 3).
  */
 #include <stdlib.h>
-#include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "engine/openssl/gcm_ni.h"
 
@@ -115,8 +116,7 @@ NI bool vc__aes_ni_set_key(struct vc__aes_ni_key *ks, const uint8_t *key, uint32
     for (int i = 0; i <= ks->rounds; i++)
         ST(ks->rk[i], rk[i]);
     /* The stack copy held the schedule too. */
-    memset(rk, 0, sizeof rk);
-    __asm__ __volatile__("" : : "r"(rk) : "memory");
+    OPENSSL_cleanse(rk, sizeof rk);
     return true;
 }
 
